@@ -1,0 +1,17 @@
+# The production image: gunicorn for the web, the same image for the Celery worker and beat.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    VAR_DIR=/srv/helpdesk/var STATIC_ROOT=/srv/helpdesk/static
+WORKDIR /app
+
+COPY requirements.txt .
+RUN pip install -r requirements.txt && useradd --create-home --uid 1000 helpdesk \
+    && mkdir -p /srv/helpdesk/var /srv/helpdesk/static && chown -R helpdesk /srv/helpdesk
+COPY . .
+RUN python scripts/compile_translations.py \
+    && SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 python manage.py collectstatic --noinput
+
+USER helpdesk
+EXPOSE 8000
+CMD ["gunicorn", "helpdesk.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

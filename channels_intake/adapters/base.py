@@ -1,0 +1,502 @@
+"""What every platform adapter shares: the data it produces, the protocol it follows, its errors.
+
+Pure Python plus ``requests``: nothing here may import Django or a model, so the adapters can be
+tested (and reasoned about) without a database. Adapters parse and talk HTTP; they never create
+inquiries.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import math
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+
+import requests
+
+# ---------------------------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------------------------
+
+ATTACHMENT_KINDS = frozenset({"image", "file", "audio", "video", "location", "sticker", "other"})
+CHANNELS = frozenset({"messenger", "instagram", "whatsapp", "telegram", "x", "webchat"})
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Built by the caller from a ChannelAccount row.
+
+    The secrets are left out of ``repr`` so that logging a Credentials never leaks them.
+    """
+
+    external_id: str = ""  # page id / IG account id / WhatsApp phone_number_id / X user id / bot name
+    secret: str = field(default="", repr=False)  # Meta app secret / X consumer secret / Telegram secret
+    verify_token: str = field(default="", repr=False)  # Meta/WhatsApp GET handshake token
+    access_token: str = field(default="", repr=False)  # page / WhatsApp / Telegram bot / X user token
+
+
+@dataclass(frozen=True)
+class HandshakeResponse:
+    status: int  # 200 or 403
+    content_type: str  # "text/plain" or "application/json"
+    body: bytes
+
+
+FORBIDDEN = HandshakeResponse(status=403, content_type="text/plain", body=b"Forbidden")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: str  # image, file, audio, video, location, sticker, other
+    url: str = ""
+    platform_id: str = ""
+    caption: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in ATTACHMENT_KINDS:
+            raise ValueError(f"unknown attachment kind {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    dedupe_key: str  # the platform's message id (Telegram: str(update_id))
+    sender_id: str  # platform user id (WhatsApp: `from`, else the BSUID `from_user_id`)
+    sender_name: str  # profile name when the platform gives one, else ""
+    text: str  # may be "" when only attachments
+    sent_at: datetime | None  # platform timestamp, aware UTC
+    recipient_id: str  # page / IG account / phone_number_id / our X user id; "" when not in payload
+    channel: str  # messenger, instagram, whatsapp, telegram, x, webchat
+    attachments: tuple[Attachment, ...] = ()
+    reply_to_id: str = ""  # chat id to reply to when it differs from sender_id (Telegram groups)
+
+    def __post_init__(self) -> None:
+        if self.channel not in CHANNELS:
+            raise ValueError(f"unknown channel {self.channel!r}")
+        if self.sent_at is not None and self.sent_at.tzinfo is None:
+            raise ValueError("sent_at must be timezone-aware")
+
+    @property
+    def reply_target(self) -> str:
+        """The id a reply goes to: the chat for Telegram groups, else the sender."""
+        return self.reply_to_id or self.sender_id
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe; ``InboundMessage.from_dict(m.to_dict()) == m``."""
+        data = asdict(self)
+        data["sent_at"] = self.sent_at.isoformat() if self.sent_at is not None else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> InboundMessage:
+        sent_at = data.get("sent_at")
+        return cls(
+            dedupe_key=data["dedupe_key"],
+            sender_id=data["sender_id"],
+            sender_name=data.get("sender_name", ""),
+            text=data.get("text", ""),
+            sent_at=datetime.fromisoformat(sent_at) if sent_at else None,
+            recipient_id=data.get("recipient_id", ""),
+            channel=data["channel"],
+            attachments=tuple(Attachment(**a) for a in data.get("attachments", ())),
+            reply_to_id=data.get("reply_to_id", ""),
+        )
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    messages: tuple[InboundMessage, ...] = ()  # new messages from requesters, in payload order
+    ignored: tuple[str, ...] = ()  # short labels of the events ignored ("read", "echo", "statuses"...)
+
+
+class PayloadError(ValueError):
+    """The body is correctly signed but cannot be parsed (not JSON, wrong shape)."""
+
+
+@dataclass(frozen=True)
+class SendResult:
+    platform_ids: tuple[str, ...]  # one per chunk sent, in order ("" if the platform gave none)
+
+
+class SendError(Exception):
+    """Sending failed. ``reason`` is safe to store and show: it never contains a token.
+
+    ``sent_platform_ids`` lists the chunks that did go out before the failure, so a caller that
+    retries can tell the agent that the beginning of a long reply was already delivered.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        status: int | None = None,
+        code: str = "",
+        sent_platform_ids: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.code = code
+        self.sent_platform_ids = sent_platform_ids
+
+
+class TransientSendError(SendError):
+    """5xx, 429, timeouts, connection errors: worth retrying, after ``retry_after`` seconds if set."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(reason, **kwargs)
+        self.retry_after = retry_after
+
+
+class PermanentSendError(SendError):
+    """Any other 4xx: retrying will not help. ``reason`` is the platform's own error message."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Protocol and registry
+# ---------------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    kind: str
+    text_limit: int
+
+    def handshake(self, creds: Credentials, query: Mapping[str, str]) -> HandshakeResponse | None:
+        """Answer the platform's GET verification; None when this kind has none (405 upstream)."""
+        ...
+
+    def verify_signature(self, creds: Credentials, headers: Mapping[str, str], body: bytes) -> bool:
+        """True only when the raw body is authentic; False when the header is missing."""
+        ...
+
+    def parse(self, body: bytes) -> ParseResult:
+        """Turn a verified body into messages; raises PayloadError."""
+        ...
+
+    def send_text(
+        self,
+        creds: Credentials,
+        recipient_id: str,
+        text: str,
+        *,
+        base_url: str,
+        timeout: float = 10.0,
+        tag: str | None = None,
+    ) -> SendResult:
+        """Send ``text``, split into chunks of at most ``text_limit``; raises SendError subclasses."""
+        ...
+
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """A name -> object map that refuses to register a name twice (after Sentry's utils/registry)."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, T] = {}
+
+    def register(self, key: str, item: T) -> T:
+        if key in self._items:
+            raise ValueError(f"{key!r} is already registered ({self._items[key]!r})")
+        self._items[key] = item
+        return item
+
+    def get(self, key: str) -> T:
+        try:
+            return self._items[key]
+        except KeyError:
+            known = ", ".join(self.kinds()) or "none"
+            raise KeyError(f"no adapter registered for kind {key!r} (known kinds: {known})") from None
+
+    def kinds(self) -> list[str]:
+        return sorted(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.kinds())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers for the adapters
+# ---------------------------------------------------------------------------------------------
+
+
+def get_header(headers: Mapping[str, str], name: str) -> str | None:
+    """Case-insensitive header lookup that also works on a plain dict."""
+    value = headers.get(name)
+    if value is not None:
+        return value
+    lowered = name.lower()
+    for key, candidate in headers.items():
+        if key.lower() == lowered:
+            return candidate
+    return None
+
+
+def constant_time_equals(given: str | None, expected: str) -> bool:
+    """False for a missing value or an unset (empty) expectation, so a blank secret never matches."""
+    if given is None or not expected:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def hmac_sha256(secret: str, message: bytes) -> bytes:
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).digest()
+
+
+def hex_signature(secret: str, body: bytes) -> str:
+    """Meta's X-Hub-Signature-256 value."""
+    return "sha256=" + hmac_sha256(secret, body).hex()
+
+
+def base64_signature(secret: str, message: bytes) -> str:
+    """X's CRC response token and x-twitter-webhooks-signature value."""
+    return "sha256=" + base64.b64encode(hmac_sha256(secret, message)).decode("ascii")
+
+
+def load_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise PayloadError(f"body is not JSON: {exc}") from None
+
+
+def require_dict(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise PayloadError(f"{what} must be an object, got {type(value).__name__}")
+    return value
+
+
+def require_list(value: Any, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise PayloadError(f"{what} must be an array, got {type(value).__name__}")
+    return value
+
+
+def optional_dict(container: Mapping[str, Any], key: str, what: str) -> dict[str, Any]:
+    value = container.get(key)
+    return {} if value is None else require_dict(value, what)
+
+
+def optional_list(container: Mapping[str, Any], key: str, what: str) -> list[Any]:
+    value = container.get(key)
+    return [] if value is None else require_list(value, what)
+
+
+def member(container: Any, key: str) -> dict[str, Any]:
+    """``container[key]`` when both are objects, else {}: for optional, loosely documented fields."""
+    value = container.get(key) if isinstance(container, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def as_text(value: Any) -> str:
+    """Ids arrive as strings or numbers depending on the platform; normalise to str ("" otherwise)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return ""
+    return str(value)
+
+
+def from_epoch(value: Any) -> datetime | None:
+    """Unix time in seconds or milliseconds (numbers or numeric strings) to aware UTC."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if number > 1e11:  # milliseconds: 1e11 seconds is the year 5138
+        number /= 1000
+    try:
+        return datetime.fromtimestamp(number, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def to_float(value: Any) -> float | None:
+    """A finite number from a number or numeric string (coordinates arrive as both); else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def utf16_length(text: str) -> int:
+    """Length in UTF-16 code units, the way Telegram counts its 4096 limit."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int, *, length: Callable[[str], int] = len) -> list[str]:
+    """Split ``text`` into chunks of at most ``limit`` (as measured by ``length``).
+
+    Cuts at a paragraph break, else a line break, else a space, when one falls in the second half
+    of the window; a single word longer than the limit is cut hard. Whitespace at a cut is dropped;
+    text that already fits is returned unchanged. Blank text gives no chunk at all.
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    if not text.strip():
+        return []
+    if length(text) <= limit:
+        return [text]
+    chunks: list[str] = []
+    rest = text.strip()
+    while rest:
+        if length(rest) <= limit:
+            chunks.append(rest)
+            break
+        window = _longest_prefix(rest, limit, length)
+        cut = _cut_position(rest, window)
+        chunk = rest[:cut].rstrip()
+        if not chunk:  # only whitespace before the cut: cut hard instead
+            cut, chunk = window, rest[:window]
+        chunks.append(chunk)
+        rest = rest[cut:].lstrip()
+    return chunks
+
+
+def _longest_prefix(text: str, limit: int, length: Callable[[str], int]) -> int:
+    """The largest n with length(text[:n]) <= limit (length grows with n); at least 1."""
+    if length is len:
+        return max(1, min(limit, len(text)))
+    low, high = 1, min(len(text), limit)  # no code point measures less than one unit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if length(text[:middle]) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _cut_position(text: str, window: int) -> int:
+    """Where to cut ``text`` so that ``text[:cut]`` fits in ``window``; the cut drops whitespace."""
+    # The character right after the window may be the whitespace to cut at, hence window + 1.
+    head = text[: window + 1]
+    floor = window // 2
+    for separator in ("\n\n", "\n"):
+        position = head.rfind(separator)
+        if position > floor:
+            return position
+    # Else the last whitespace, even early in the window: a long URL is better kept whole.
+    last_space = max((i for i, ch in enumerate(head) if ch.isspace()), default=0)
+    return last_space if last_space > 0 else window
+
+
+def send_chunks(chunks: Sequence[str], send_one: Callable[[str], str]) -> SendResult:
+    """Send chunks in order; on failure, record on the error which chunks already went out."""
+    if not chunks:
+        raise PermanentSendError("refusing to send an empty message")
+    sent: list[str] = []
+    for chunk in chunks:
+        try:
+            sent.append(send_one(chunk))
+        except SendError as exc:
+            exc.sent_platform_ids = tuple(sent)
+            raise
+    return SendResult(platform_ids=tuple(sent))
+
+
+ErrorReason = Callable[[Any, requests.Response], str]
+ErrorHook = Callable[[Any, requests.Response], Any]
+
+
+def post_json(
+    url: str,
+    payload: Mapping[str, Any],
+    *,
+    timeout: float,
+    headers: Mapping[str, str] | None = None,
+    error_reason: ErrorReason | None = None,
+    error_code: ErrorHook | None = None,
+    retry_after: Callable[[Any, requests.Response], float | None] | None = None,
+    is_transient: Callable[[Any, requests.Response], bool] | None = None,
+    secrets: Sequence[str] = (),
+) -> Any:
+    """POST ``payload`` as JSON and return the decoded JSON answer (None if it is not JSON).
+
+    Failures become SendErrors: timeouts, connection errors, 5xx and 429 are transient (with the
+    Retry-After header, or ``retry_after``'s platform-specific value); other non-2xx answers are
+    permanent unless ``is_transient`` says otherwise. Reasons come from ``error_reason``. The
+    ``secrets`` (tokens that may sit in the URL) are scrubbed from any message, and requests'
+    exceptions are not chained, because their text carries the URL.
+    """
+    try:
+        response = requests.post(url, json=payload, headers=dict(headers or {}), timeout=timeout)
+    except requests.Timeout as exc:
+        raise TransientSendError(f"timeout after {timeout}s ({type(exc).__name__})") from None
+    except requests.ConnectionError as exc:
+        raise TransientSendError(f"connection error ({type(exc).__name__})") from None
+    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, ValueError) as exc:
+        raise PermanentSendError(_scrub(f"invalid request: {exc}", secrets)) from None
+    except requests.RequestException as exc:
+        raise TransientSendError(f"request failed ({type(exc).__name__})") from None
+
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    status = response.status_code
+    if 200 <= status < 300:
+        return data
+
+    reason = (error_reason or default_error_reason)(data, response)
+    reason = _scrub(reason or f"HTTP {status}", secrets)
+    code = as_text(error_code(data, response)) if error_code else ""
+    if status == 429 or status >= 500 or (is_transient is not None and is_transient(data, response)):
+        wait = retry_after(data, response) if retry_after else None
+        if wait is None:
+            wait = retry_after_header(response)
+        raise TransientSendError(reason, retry_after=wait, status=status, code=code)
+    raise PermanentSendError(reason, status=status, code=code)
+
+
+def default_error_reason(data: Any, response: requests.Response) -> str:
+    if isinstance(data, dict):
+        for key in ("message", "detail", "description", "title", "error"):
+            if isinstance(data.get(key), str) and data[key]:
+                return data[key]
+    text = response.text.strip()
+    return text[:300] if text else f"HTTP {response.status_code}"
+
+
+def retry_after_header(response: requests.Response) -> float | None:
+    """Retry-After as delay-seconds or an HTTP date; None when absent or unreadable."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _scrub(message: str, secrets: Sequence[str]) -> str:
+    for secret in secrets:
+        if secret:
+            message = message.replace(secret, "***")
+    return message

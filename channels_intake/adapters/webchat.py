@@ -1,0 +1,87 @@
+"""Our own web-chat widget.
+
+The widget API authenticates visitors by session token before a body reaches this adapter, so
+there is no handshake and no signature; and replies are not pushed anywhere, because the widget
+polls our database, so sending is a no-op that succeeds.
+
+Body: ``{"id": "<client message id>", "session": "<session id>", "text": "...", "name": "",
+"sent_at": "<optional ISO 8601>"}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from .base import (
+    Attachment,
+    Credentials,
+    HandshakeResponse,
+    InboundMessage,
+    ParseResult,
+    PayloadError,
+    SendResult,
+    load_json,
+    require_dict,
+)
+
+
+class WebchatAdapter:
+    kind = "webchat"
+    text_limit = 10000
+
+    def handshake(self, creds: Credentials, query: Mapping[str, str]) -> HandshakeResponse | None:
+        return None
+
+    def verify_signature(self, creds: Credentials, headers: Mapping[str, str], body: bytes) -> bool:
+        return True
+
+    def parse(self, body: bytes) -> ParseResult:
+        payload = require_dict(load_json(body), "payload")
+        message_id, session = payload.get("id"), payload.get("session")
+        if not isinstance(message_id, str) or not message_id:
+            raise PayloadError("id must be a non-empty string")
+        if not isinstance(session, str) or not session:
+            raise PayloadError("session must be a non-empty string")
+        text = payload.get("text", "")
+        name = payload.get("name") or ""
+        if not isinstance(text, str) or not isinstance(name, str):
+            raise PayloadError("text and name must be strings")
+        return ParseResult(
+            messages=(
+                InboundMessage(
+                    dedupe_key=message_id,
+                    sender_id=session,
+                    sender_name=name.strip(),
+                    text=text,
+                    sent_at=_sent_at(payload.get("sent_at")),
+                    recipient_id="",
+                    channel="webchat",
+                    attachments=() if text.strip() else (Attachment(kind="other"),),
+                ),
+            )
+        )
+
+    def send_text(
+        self,
+        creds: Credentials,
+        recipient_id: str,
+        text: str,
+        *,
+        base_url: str = "",
+        timeout: float = 10.0,
+        tag: str | None = None,
+    ) -> SendResult:
+        return SendResult(platform_ids=())
+
+
+def _sent_at(value: object) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise PayloadError("sent_at must be an ISO 8601 string")
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise PayloadError(f"sent_at is not ISO 8601: {value!r}") from None
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)

@@ -1,0 +1,90 @@
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import ChannelAccount, InboundEvent, OutboundMessage, WebchatSession
+
+SECRET_FIELDS = ("secret", "verify_token", "access_token")
+
+
+def mask(value: str) -> str:
+    return "" if not value else "•" * 8 + value[-4:] if len(value) > 8 else "•" * len(value)
+
+
+class ChannelAccountForm(forms.ModelForm):
+    """Secrets are never shown back: an empty field keeps the stored value."""
+
+    class Meta:
+        model = ChannelAccount
+        fields = [
+            "office",
+            "kind",
+            "slug",
+            "name",
+            "external_id",
+            "secret",
+            "verify_token",
+            "access_token",
+            "allowed_origins",
+            "is_active",
+        ]
+        widgets = {name: forms.PasswordInput(render_value=False) for name in SECRET_FIELDS}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in SECRET_FIELDS:
+            self.fields[name].required = False
+            stored = getattr(self.instance, name, "")
+            if stored:
+                self.fields[name].help_text = _("Stored: %(masked)s. Leave empty to keep it.") % {
+                    "masked": mask(stored)
+                }
+
+    def clean(self):
+        data = super().clean()
+        for name in SECRET_FIELDS:
+            if not data.get(name) and self.instance.pk:
+                data[name] = getattr(self.instance, name)
+        return data
+
+
+@admin.register(ChannelAccount)
+class ChannelAccountAdmin(admin.ModelAdmin):
+    form = ChannelAccountForm
+    list_display = ("slug", "kind", "office", "name", "external_id", "is_active")
+    list_filter = ("kind", "is_active", "office")
+    search_fields = ("slug", "name", "external_id", "office__code", "office__name")
+    list_select_related = ("office",)
+
+
+@admin.register(InboundEvent)
+class InboundEventAdmin(admin.ModelAdmin):
+    list_display = ("received_at", "account", "dedupe_key", "status", "attempts", "processed_at")
+    list_filter = ("status", "account__kind")
+    search_fields = ("dedupe_key", "raw_body", "error")
+    list_select_related = ("account__office",)
+    readonly_fields = [f.name for f in InboundEvent._meta.fields]
+    date_hierarchy = "received_at"
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "account", "recipient_id", "status", "attempts", "sent_at", "last_error")
+    list_filter = ("status", "account__kind")
+    search_fields = ("recipient_id", "last_error")
+    list_select_related = ("account__office",)
+    readonly_fields = [f.name for f in OutboundMessage._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WebchatSession)
+class WebchatSessionAdmin(admin.ModelAdmin):
+    list_display = ("pk", "account", "requester", "language", "created_at", "last_seen_at")
+    list_select_related = ("account__office", "requester")
+    exclude = ("token_hash",)
+    readonly_fields = ("account", "requester", "language", "ip_address")

@@ -1,0 +1,123 @@
+"""The web-chat API used by the embeddable widget. Visitors never log in: a session token identifies them."""
+
+from django.db.models import Max
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+from rest_framework.views import APIView
+
+from channels_intake import services
+from helpdesk.api import error_response
+from tickets.selectors import public_thread
+
+from .serializers import MessageInput, PublicMessageOutput, SessionInput, SessionOutput
+
+TOKEN_HEADER = "HTTP_X_WEBCHAT_TOKEN"
+
+
+class SessionStartThrottle(AnonRateThrottle):
+    scope = "webchat_session"
+
+
+class AddressThrottle(AnonRateThrottle):
+    scope = "webchat_address"
+
+
+class SessionMessageThrottle(SimpleRateThrottle):
+    """Per web-chat session (the token), so one visitor cannot flood an office."""
+
+    scope = "webchat_message"
+
+    def get_cache_key(self, request, view):
+        if request.method != "POST":
+            return None
+        token = request.META.get(TOKEN_HEADER, "")
+        return self.cache_format % {"scope": self.scope, "ident": token[:16] or self.get_ident(request)}
+
+
+class WebchatSessionView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [SessionStartThrottle]
+
+    @extend_schema(request=SessionInput, responses={201: SessionOutput}, auth=[])
+    def post(self, request):
+        data = SessionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = services.webchat_account_for_office(data.validated_data["office"])
+        session, token = services.webchat_session_start(
+            account=account,
+            name=data.validated_data["name"],
+            email=data.validated_data["email"],
+            phone=data.validated_data["phone"],
+            language=data.validated_data["language"],
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+        body = {"token": token, "office": account.office.code, "office_name": account.office.name}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class WebchatOfficeView(APIView):
+    """The promise the widget shows before the first message: free, the response target, today's hours."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AddressThrottle]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, auth=[])
+    def get(self, request, code: str):
+        from offices.api.views import office_promise
+
+        account = services.webchat_account_for_office(code)
+        return Response(office_promise(account.office))
+
+
+class WebchatMessagesView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [SessionMessageThrottle, AddressThrottle]
+
+    def _session(self, request):
+        return services.webchat_session_for_token(request.META.get(TOKEN_HEADER, ""))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("X-Webchat-Token", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("after", OpenApiTypes.INT, description="Only messages with a greater id"),
+        ],
+        responses={200: PublicMessageOutput(many=True)},
+        auth=[],
+    )
+    def get(self, request):
+        session = self._session(request)
+        if session is None:
+            return error_response("invalid_token", _("Unknown or expired chat session."), status.HTTP_401_UNAUTHORIZED)
+        try:
+            after = int(request.query_params.get("after", "0") or 0)
+        except ValueError:
+            return error_response("invalid", _("`after` must be a number."), fields={"after": ["not a number"]})
+        thread = public_thread(requester_id=session.requester_id)
+        messages = list(thread.filter(id__gt=after)[:200])
+        last = thread.aggregate(last=Max("id"))["last"] or 0
+        return Response({"messages": PublicMessageOutput(messages, many=True).data, "last_id": last})
+
+    @extend_schema(
+        parameters=[OpenApiParameter("X-Webchat-Token", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True)],
+        request=MessageInput,
+        responses={201: PublicMessageOutput},
+        auth=[],
+    )
+    def post(self, request):
+        session = self._session(request)
+        if session is None:
+            return error_response("invalid_token", _("Unknown or expired chat session."), status.HTTP_401_UNAUTHORIZED)
+        data = MessageInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.webchat_message_post(
+            session=session, text=data.validated_data["text"], client_id=data.validated_data["client_id"]
+        )
+        return Response(PublicMessageOutput(message).data, status=status.HTTP_201_CREATED)

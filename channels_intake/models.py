@@ -1,0 +1,139 @@
+"""Channel accounts, the durable inbound-event log, the outbound outbox and web-chat sessions."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from offices.models import Office
+
+
+class ChannelKind(models.TextChoices):
+    WEBCHAT = "webchat", _("Web chat")
+    META = "meta", _("Meta (Messenger and Instagram)")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    TELEGRAM = "telegram", _("Telegram")
+    X = "x", _("X")
+
+
+class ChannelAccount(models.Model):
+    office = models.ForeignKey(Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="channels")
+    kind = models.CharField(_("kind"), max_length=10, choices=ChannelKind.choices)
+    slug = models.SlugField(_("slug"), max_length=60, help_text=_("Part of the webhook URL."))
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    external_id = models.CharField(
+        _("external id"),
+        max_length=120,
+        blank=True,
+        help_text=_("Page or Instagram account id, WhatsApp phone-number id, X user id, or Telegram bot name."),
+    )
+    secret = models.CharField(
+        _("secret"), max_length=255, blank=True, help_text=_("Meta app secret, X consumer secret, Telegram token.")
+    )
+    verify_token = models.CharField(_("verify token"), max_length=255, blank=True)
+    access_token = models.TextField(_("access token"), blank=True)
+    allowed_origins = models.TextField(
+        _("allowed origins"),
+        blank=True,
+        help_text=_("Web chat only: the websites allowed to embed it, one origin per line."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("channel account")
+        verbose_name_plural = _("channel accounts")
+        ordering = ["office__code", "kind", "slug"]
+        constraints = [models.UniqueConstraint(fields=["kind", "slug"], name="channel_kind_slug_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.slug} ({self.office.code})"
+
+    def origins(self) -> list[str]:
+        return [line.strip().rstrip("/") for line in self.allowed_origins.splitlines() if line.strip()]
+
+
+class InboundEvent(models.Model):
+    """One inbound platform event, written before the webhook answers 200 (the durable intake log)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PROCESSED = "processed", _("Processed")
+        INVALID = "invalid", _("Cannot be parsed (kept for review)")
+        FAILED = "failed", _("Failed (will be retried)")
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="inbound_events")
+    dedupe_key = models.CharField(_("platform message id"), max_length=255)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    message = models.JSONField(_("neutral message"), null=True, blank=True)
+    raw_body = models.TextField(_("raw body"), blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("inbound event")
+        verbose_name_plural = _("inbound events")
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["account", "dedupe_key"], name="inbound_account_dedupe_unique")]
+        indexes = [
+            models.Index(
+                fields=["received_at"],
+                condition=Q(status__in=["pending", "failed"]),
+                name="inbound_unprocessed_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account.slug}:{self.dedupe_key}"
+
+
+class OutboundMessage(models.Model):
+    """The outbox: a reply to deliver, written in the transaction that caused it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    message = models.OneToOneField("tickets.Message", on_delete=models.CASCADE, related_name="outbound")
+    account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="outbound")
+    recipient_id = models.CharField(max_length=255)
+    tag = models.CharField(max_length=40, blank=True)
+    status = models.CharField(_("delivery"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # A worker sending this message holds it until then; if it dies, another picks it up afterwards.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    platform_ids = models.JSONField(default=list, blank=True)
+    last_error = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbox")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["next_attempt_at"], condition=Q(status="queued"), name="outbox_queued_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account.slug} → {self.recipient_id} ({self.status})"
+
+
+class WebchatSession(models.Model):
+    """A visitor of an office's web chat. The browser keeps the token; we keep only its hash."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="webchat_sessions")
+    requester = models.ForeignKey("tickets.Requester", on_delete=models.CASCADE, related_name="webchat_sessions")
+    language = models.CharField(max_length=5, default="id")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("web-chat session")
+        verbose_name_plural = _("web-chat sessions")
+
+    def __str__(self) -> str:
+        return f"webchat {self.pk} ({self.account.office.code})"

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "webchat"
+urlpatterns = [
+    path("demo/", views.demo, name="demo"),
+]

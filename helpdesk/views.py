@@ -1,0 +1,41 @@
+"""Project-level views: the health check and the home redirect."""
+
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect
+
+
+def _database_ok() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return True, connection.vendor
+    except Exception as exc:  # any failure means "down", with its reason
+        return False, f"{type(exc).__name__}: {exc}"[:200]
+
+
+def _broker_ok() -> tuple[bool, str]:
+    from helpdesk.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            return True, conn.transport_cls if isinstance(conn.transport_cls, str) else conn.transport.driver_name
+    except Exception as exc:
+        return False, f"{type(exc).__name__}: {exc}"[:200]
+
+
+def healthz(request):
+    """200 when the database and the broker answer; 503 naming what is down."""
+    checks = {}
+    for name, probe in (("database", _database_ok), ("broker", _broker_ok)):
+        ok, detail = probe()
+        checks[name] = {"ok": ok, "detail": detail}
+    down = [name for name, check in checks.items() if not check["ok"]]
+    body = {"status": "ok" if not down else "down", "down": down, "checks": checks}
+    return JsonResponse(body, status=200 if not down else 503)
+
+
+def home(request):
+    return redirect("tickets:inbox")

@@ -1,0 +1,119 @@
+from datetime import date, datetime, time, timedelta
+
+from django.shortcuts import get_object_or_404
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from offices.models import Office
+from offices.selectors import office_calendar, zone_label
+
+MAX_RANGE_DAYS = 93
+
+
+class CalendarQuery(serializers.Serializer):
+    from_ = serializers.DateField(required=False)
+    to = serializers.DateField(required=False)
+
+    def to_internal_value(self, data):
+        data = {"from_": data.get("from"), "to": data.get("to")}
+        data = {key: value for key, value in data.items() if value not in (None, "")}
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        start = attrs.get("from_")
+        end = attrs.get("to")
+        if start and end and end < start:
+            raise serializers.ValidationError({"to": _("`to` must not be before `from`.")})
+        if start and end and (end - start).days > MAX_RANGE_DAYS:
+            raise serializers.ValidationError({"to": _("At most %(n)d days at a time.") % {"n": MAX_RANGE_DAYS}})
+        return attrs
+
+
+class OfficeCalendarView(APIView):
+    """The office's working intervals between two local dates (inclusive), in the office's zone.
+
+    Public: the web-chat widget uses it to tell a visitor when an answer can come.
+    """
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First local date (default: today)"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last local date, inclusive (default: from + 6)"),
+        ],
+        responses=inline_serializer(
+            "OfficeCalendar",
+            {
+                "office": serializers.CharField(),
+                "timezone": serializers.CharField(),
+                "from": serializers.DateField(),
+                "to": serializers.DateField(),
+                "intervals": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+        auth=[],
+    )
+    def get(self, request, code: str):
+        office = get_object_or_404(Office, code=code, is_active=True)
+        query = CalendarQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        calendar = office_calendar(office)
+        today = timezone.now().astimezone(calendar.tz).date()
+        start: date = query.validated_data.get("from_") or today
+        end: date = query.validated_data.get("to") or start + timedelta(days=6)
+        begin = datetime.combine(start, time(0), tzinfo=calendar.tz)
+        finish = datetime.combine(end + timedelta(days=1), time(0), tzinfo=calendar.tz)
+        intervals = [
+            {"start": s.isoformat(), "end": e.isoformat(), "date": s.date().isoformat()}
+            for s, e in calendar.working_intervals(begin, finish)
+        ]
+        return Response(
+            {
+                "office": office.code,
+                "timezone": office.timezone,
+                "timezone_label": zone_label(office.timezone),
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "intervals": intervals,
+            }
+        )
+
+
+def office_promise(office: Office, *, now: datetime | None = None) -> dict:
+    """What the web chat promises before the first message: free, 55 working minutes, today's hours."""
+    from sla.services import policy_for_office
+
+    now = now or timezone.now()
+    calendar = office_calendar(office)
+    local_now = now.astimezone(calendar.tz)
+    today = local_now.date()
+    hours = [
+        (s.strftime("%H:%M"), e.strftime("%H:%M") if e.time() != time(0) else "24:00")
+        for s, e in calendar.working_intervals(
+            datetime.combine(today, time(0), tzinfo=calendar.tz),
+            datetime.combine(today + timedelta(days=1), time(0), tzinfo=calendar.tz),
+        )
+    ]
+    open_now = calendar.is_working(now)
+    starts = calendar.next_working_moment(now)
+    label = zone_label(office.timezone)
+    return {
+        "office": office.code,
+        "name": office.name,
+        "timezone": office.timezone,
+        "timezone_label": label,
+        "free_of_charge": True,
+        "response_minutes": policy_for_office(office).response_minutes,
+        "open_now": open_now,
+        "today_hours": hours,
+        "clock_starts_at": starts.isoformat(),
+        "clock_starts_at_label": "" if open_now else f"{formats.date_format(starts, 'l j F H:i')} {label}",
+    }

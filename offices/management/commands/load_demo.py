@@ -1,0 +1,293 @@
+"""Demo data: real offices with their zones, their staff, a channel account of each kind, and inquiries.
+
+Idempotent: a second run finds everything in place and changes nothing.
+"""
+
+import random
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from channels_intake.adapters import InboundMessage
+from channels_intake.models import ChannelAccount, ChannelKind, OutboundMessage
+from offices.models import Office, Role, StaffProfile, Typology
+from offices.services import office_create, staff_assign
+from sla import services as sla_services
+from tickets.models import Inquiry, Message
+from tickets.services import inbound_message_receive
+
+DEMO_PASSWORD = "demo-bea-cukai"
+
+TYPOLOGIES = [
+    ("KPU", 6, "Kantor Pelayanan Utama"),
+    ("KPPBC Tipe Madya Pabean", 5, "Gerbang besar: pelabuhan dan bandara utama"),
+    ("KPPBC Tipe Madya Cukai", 4, "Kantor cukai"),
+    ("KPPBC TMP A", 4, ""),
+    ("KPPBC TMP B", 3, ""),
+    ("KPPBC TMP C", 2, "Kantor kecil dan perbatasan"),
+    ("KPPBC Pratama", 1, "Tipe lama"),
+    ("Kantor Wilayah", 3, "Kanwil DJBC"),
+]
+
+# code, name, kind, typology, zone, parent code, 24/7, slug suffix
+OFFICES = [
+    (
+        "090000",
+        "Kanwil DJBC Sulawesi Bagian Selatan",
+        Office.Kind.REGIONAL,
+        "Kantor Wilayah",
+        "Asia/Makassar",
+        None,
+        False,
+        "sulbagsel",
+    ),
+    (
+        "180000",
+        "Kanwil Khusus DJBC Papua",
+        Office.Kind.REGIONAL,
+        "Kantor Wilayah",
+        "Asia/Jayapura",
+        None,
+        False,
+        "papua",
+    ),
+    ("050100", "KPU BC Tipe C Soekarno-Hatta", Office.Kind.KPU, "KPU", "Asia/Jakarta", None, False, "soetta"),
+    ("040300", "KPU BC Tipe A Tanjung Priok", Office.Kind.KPU, "KPU", "Asia/Jakarta", None, True, "priok"),
+    ("090400", "KPPBC TMP B Makassar", Office.Kind.KPPBC, "KPPBC TMP B", "Asia/Makassar", "090000", False, "makassar"),
+    ("180100", "KPPBC TMP B Jayapura", Office.Kind.KPPBC, "KPPBC TMP B", "Asia/Jayapura", "180000", False, "jayapura"),
+]
+
+SERVICE_OFFICES = ["050100", "040300", "090400", "180100"]
+
+QUESTIONS = [
+    (
+        "Selamat siang, paket saya dari Tiongkok statusnya 'data tidak ditemukan' di cek barang kiriman. "
+        "Nomor resi AWB 123-12345675. Bagaimana ya?"
+    ),
+    "Berapa batas pembebasan bea masuk untuk barang bawaan penumpang? Saya pulang dari Singapura minggu depan.",
+    "Saya beli HP di luar negeri, bagaimana cara daftar IMEI? Apakah bisa di bandara?",
+    "Kurir minta saya bayar biaya gudang, apakah itu dari Bea Cukai?",
+    "Ada yang WA mengaku petugas bea cukai minta transfer ke rekening pribadi untuk tebus paket. Ini asli?",
+    "Berapa batas rokok yang boleh dibawa dari luar negeri?",
+    "Bagaimana cara mengurus NPPBKC untuk usaha liquid vape?",
+    "Mohon info prosedur ekspor untuk UMKM, apakah ada klinik ekspor?",
+    "Paket saya kena pajak, saya diminta invoice. Kirim ke mana ya?",
+    "Saya mau impor sementara alat musik untuk konser, dokumennya apa saja?",
+    "Apakah minuman beralkohol 1 liter bebas cukai untuk penumpang?",
+    "PIB saya kena jalur merah, berapa lama pemeriksaan fisiknya?",
+    "Hello, I'm a tourist. Do I need to declare my laptop when I arrive in Jakarta?",
+    "Bagaimana cara mengisi e-CD (electronic customs declaration)?",
+    "Apakah pita cukai rokok bisa dicek keasliannya?",
+    "Saya mau tanya soal barang pindahan dari luar negeri, apakah kena bea masuk?",
+]
+NAMES = [
+    "Budi Santoso",
+    "Siti Rahmawati",
+    "Andi Pratama",
+    "Dewi Lestari",
+    "Agus Salim",
+    "Rina Wijaya",
+    "Yohanes Wenda",
+    "Made Sukarta",
+    "Nur Aisyah",
+    "Hendra Gunawan",
+    "Fitri Handayani",
+    "John Miller",
+    "Wayan Sudarma",
+    "Maria Kambu",
+    "Rudi Hartono",
+    "Lina Marlina",
+]
+ANSWERS = [
+    "Terima kasih telah menghubungi Bea Cukai. Silakan cek status di laman resmi dengan nomor resi Anda; "
+    "status 'data tidak ditemukan' biasanya berarti data belum dikirim oleh perusahaan jasa titipan.",
+    "Pembebasan bea masuk barang pribadi penumpang adalah USD 500 (FOB) per orang per kedatangan.",
+    "Bea Cukai tidak pernah meminta pembayaran ke rekening pribadi. Pembayaran resmi hanya dengan kode billing.",
+]
+CHANNEL_SLUGS = {
+    ChannelKind.WEBCHAT: "web",
+    ChannelKind.META: "meta",
+    ChannelKind.WHATSAPP: "wa",
+    ChannelKind.TELEGRAM: "tg",
+    ChannelKind.X: "x",
+}
+SUB_CHANNELS = {
+    ChannelKind.WEBCHAT: "webchat",
+    ChannelKind.META: "messenger",
+    ChannelKind.WHATSAPP: "whatsapp",
+    ChannelKind.TELEGRAM: "telegram",
+    ChannelKind.X: "x",
+}
+
+
+class Command(BaseCommand):
+    help = "Load the demo offices, staff, channel accounts and inquiries (idempotent)."
+
+    def handle(self, *args, **options):
+        call_command("load_holidays", "2026", "2027", stdout=self.stdout)
+        with transaction.atomic():
+            typologies = self._typologies()
+            offices = self._offices(typologies)
+            users = self._staff(offices)
+            accounts = self._channels(offices)
+        created = 0
+        for code in SERVICE_OFFICES:
+            created += self._inquiries(offices[code], accounts[code], users[code])
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} inquiries added)."))
+        self.stdout.write(f"Logins (password for all: {DEMO_PASSWORD}):")
+        self.stdout.write("  admin (superuser)")
+        for code in SERVICE_OFFICES:
+            self.stdout.write(f"  {code}: " + ", ".join(u.username for u in users[code]["all"]))
+
+    def _typologies(self) -> dict[str, Typology]:
+        result = {}
+        for name, limit, description in TYPOLOGIES:
+            result[name], _ = Typology.objects.get_or_create(
+                name=name, defaults={"officer_limit": limit, "description": description}
+            )
+        return result
+
+    def _offices(self, typologies) -> dict[str, Office]:
+        offices = {}
+        for code, name, kind, typology, zone, parent, always_open, _slug in OFFICES:
+            office = Office.objects.filter(code=code).first()
+            if office is None:
+                office = office_create(
+                    code=code,
+                    name=name,
+                    typology=typologies[typology],
+                    timezone=zone,
+                    kind=kind,
+                    parent=offices.get(parent),
+                    always_open=always_open,
+                )
+            offices[code] = office
+        return offices
+
+    def _user(self, username: str, first: str, last: str, *, superuser: bool = False):
+        User = get_user_model()
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, first_name=first, last_name=last, email=f"{username}@example.invalid")
+            user.set_password(DEMO_PASSWORD)
+            user.is_staff = superuser
+            user.is_superuser = superuser
+            user.save()
+        return user
+
+    def _staff(self, offices) -> dict[str, dict]:
+        self._user("admin", "Admin", "Pusat", superuser=True)
+        result = {}
+        for code in SERVICE_OFFICES:
+            office = offices[code]
+            short = next(o[7] for o in OFFICES if o[0] == code)
+            staff = {"officers": [], "all": []}
+            n_officers = min(3, office.typology.officer_limit)
+            plan = [(f"petugas{i}.{short}", Role.OFFICER, "Petugas", str(i)) for i in range(1, n_officers + 1)]
+            plan += [
+                (f"koordinator.{short}", Role.COORDINATOR, "Koordinator", short.title()),
+                (f"kepala.{short}", Role.HEAD, "Kepala Kantor", short.title()),
+                (f"kepatuhan.{short}", Role.COMPLIANCE, "Kepatuhan", short.title()),
+                (f"admin.{short}", Role.ADMIN, "Admin", short.title()),
+            ]
+            for username, role, first, last in plan:
+                user = self._user(username, first, last)
+                if role == Role.ADMIN and not user.is_staff:
+                    user.is_staff = True
+                    user.save(update_fields=["is_staff"])
+                if not StaffProfile.objects.filter(user=user).exists():
+                    staff_assign(user=user, office=office, role=role)
+                staff["all"].append(user)
+                if role == Role.OFFICER:
+                    staff["officers"].append(user)
+                staff[role] = user
+            result[code] = staff
+        return result
+
+    def _channels(self, offices) -> dict[str, dict]:
+        result = {}
+        for code in SERVICE_OFFICES:
+            short = next(o[7] for o in OFFICES if o[0] == code)
+            accounts = {}
+            for kind, prefix in CHANNEL_SLUGS.items():
+                account, _ = ChannelAccount.objects.get_or_create(
+                    kind=kind,
+                    slug=f"{prefix}-{short}",
+                    defaults={
+                        "office": offices[code],
+                        "name": f"{kind} {offices[code].name}",
+                        "external_id": "" if kind == ChannelKind.WEBCHAT else f"demo-{prefix}-{code}",
+                        "secret": "" if kind == ChannelKind.WEBCHAT else f"demo-secret-{prefix}-{code}",
+                        "verify_token": f"demo-verify-{code}"
+                        if kind in (ChannelKind.META, ChannelKind.WHATSAPP)
+                        else "",
+                        "access_token": "" if kind == ChannelKind.WEBCHAT else f"demo-token-{prefix}-{code}",
+                    },
+                )
+                accounts[kind] = account
+            result[code] = accounts
+        return result
+
+    def _inquiries(self, office, accounts, users) -> int:
+        if Inquiry.objects.filter(office=office).exists():
+            return 0
+        rng = random.Random(int(office.code))  # noqa: S311 - demo content, not security
+        now = timezone.now()
+        kinds = list(CHANNEL_SLUGS)
+        created = 0
+        for index in range(12):
+            kind = kinds[index % len(kinds)]
+            account = accounts[kind]
+            received = now - timedelta(hours=rng.randint(1, 24 * 6), minutes=rng.randint(0, 59))
+            text = QUESTIONS[rng.randrange(len(QUESTIONS))]
+            name = NAMES[rng.randrange(len(NAMES))]
+            message = InboundMessage(
+                dedupe_key=f"demo-{office.code}-{index}",
+                sender_id=f"demo-user-{office.code}-{index}",
+                sender_name=name,
+                text=text,
+                sent_at=received,
+                recipient_id=account.external_id,
+                channel=SUB_CHANNELS[kind],
+            )
+            stored = inbound_message_receive(account=account, message=message, received_at=received)
+            inquiry = stored.inquiry
+            Message.objects.filter(pk=stored.pk).update(created_at=received)
+            created += 1
+            state = index % 4
+            if state in (0, 1) and inquiry.effective_start:
+                officer = users["officers"][index % len(users["officers"])]
+                answered_at = max(received, inquiry.effective_start) + timedelta(minutes=rng.randint(5, 80))
+                if answered_at < now:
+                    self._history_reply(inquiry, officer, ANSWERS[index % len(ANSWERS)], answered_at)
+                    if state == 0:
+                        Inquiry.objects.filter(pk=inquiry.pk).update(
+                            status=Inquiry.Status.CLOSED, outcome=Inquiry.Outcome.ANSWERED, closed_at=answered_at
+                        )
+            elif state == 2:
+                Inquiry.objects.filter(pk=inquiry.pk).update(assigned_to=users["officers"][0])
+        return created
+
+    def _history_reply(self, inquiry, officer, text, at) -> None:
+        """A reply that was delivered in the past (demo history, so it bypasses the live outbox)."""
+        message = Message.objects.create(
+            inquiry=inquiry, direction=Message.Direction.OUTBOUND, kind=Message.Kind.ANSWER, author=officer, text=text
+        )
+        Message.objects.filter(pk=message.pk).update(created_at=at)
+        OutboundMessage.objects.create(
+            message=message,
+            account=inquiry.account,
+            recipient_id=inquiry.requester.external_id,
+            status=OutboundMessage.Status.SENT,
+            attempts=1,
+            sent_at=at,
+            platform_ids=[f"demo-{message.pk}"],
+        )
+        Inquiry.objects.filter(pk=inquiry.pk).update(assigned_to=officer, last_message_at=at)
+        inquiry.refresh_from_db()
+        with transaction.atomic():
+            sla_services.target_met(inquiry=inquiry, target="response", at=at, by=officer)

@@ -1,0 +1,63 @@
+"""Shared fixtures. Services (PostgreSQL, Redis) skip with a reason when absent; REQUIRE_SERVICES=1 fails."""
+
+import os
+
+import pytest
+from django.db import connection
+
+from tests import factories
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def need_service(available: bool, reason: str) -> None:
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing (REQUIRE_SERVICES=1): {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    need_service(bool(url), "REDIS_URL is not set: no Redis to test against")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        need_service(False, f"Redis at {url} does not answer: {exc}")
+    return url
+
+
+@pytest.fixture
+def postgres(db) -> None:
+    need_service(connection.vendor == "postgresql", "DATABASE_URL is not PostgreSQL")
+
+
+@pytest.fixture
+def office(db):
+    return factories.OfficeFactory()
+
+
+@pytest.fixture
+def other_office(db):
+    return factories.OfficeFactory()
+
+
+@pytest.fixture
+def officer(office):
+    return factories.StaffFactory(office=office).user
+
+
+@pytest.fixture
+def webchat_account(office):
+    return factories.ChannelAccountFactory(office=office, kind="webchat")
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()

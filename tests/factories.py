@@ -1,0 +1,108 @@
+"""factory_boy factories for the models the tests need."""
+
+from datetime import time
+
+import factory
+from django.contrib.auth import get_user_model
+
+from channels_intake.models import ChannelAccount
+from offices.models import Office, Role, StaffProfile, Typology, WeeklyHours
+from tickets.models import Inquiry, Message, Requester
+
+DEFAULT_HOURS = {
+    0: (time(7, 30), time(16)),
+    1: (time(7, 30), time(16)),
+    2: (time(7, 30), time(16)),
+    3: (time(7, 30), time(16)),
+    4: (time(7, 30), time(16, 30)),
+}
+
+
+class TypologyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Typology
+        django_get_or_create = ("name",)
+
+    name = "KPPBC TMP B"
+    officer_limit = 3
+
+
+class OfficeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Office
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"{100100 + n:06d}")
+    name = factory.LazyAttribute(lambda o: f"KPPBC {o.code}")
+    typology = factory.SubFactory(TypologyFactory)
+    timezone = "Asia/Jakarta"
+
+    @factory.post_generation
+    def hours(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        hours = DEFAULT_HOURS if extracted is None else extracted
+        WeeklyHours.objects.bulk_create(
+            WeeklyHours(office=obj, weekday=day, start=start, end=end) for day, (start, end) in hours.items()
+        )
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("pw-test-12345")
+
+
+class StaffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffProfile
+
+    user = factory.SubFactory(UserFactory)
+    office = factory.SubFactory(OfficeFactory)
+    role = Role.OFFICER
+
+
+class ChannelAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChannelAccount
+
+    office = factory.SubFactory(OfficeFactory)
+    kind = "webchat"
+    slug = factory.Sequence(lambda n: f"acct-{n}")
+    external_id = factory.Sequence(lambda n: f"ext-{n}")
+    secret = "s3cret-app-secret"
+    verify_token = "verify-me"
+    access_token = "token-abc"
+
+
+class RequesterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Requester
+
+    account = factory.SubFactory(ChannelAccountFactory)
+    external_id = factory.Sequence(lambda n: f"psid-{n}")
+    display_name = factory.Sequence(lambda n: f"Requester {n}")
+
+
+class InquiryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Inquiry
+
+    account = factory.SubFactory(ChannelAccountFactory)
+    office = factory.LazyAttribute(lambda o: o.account.office)
+    requester = factory.SubFactory(RequesterFactory, account=factory.SelfAttribute("..account"))
+    received_at = factory.Faker("date_time_this_month", tzinfo=__import__("datetime").UTC)
+    preview = "Pertanyaan tentang barang kiriman"
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Message
+
+    inquiry = factory.SubFactory(InquiryFactory)
+    direction = Message.Direction.INBOUND
+    text = "Halo"

@@ -1,0 +1,67 @@
+from rest_framework import serializers
+
+from tickets.models import Inquiry, Message
+from tickets.services import REPLY_KINDS
+
+
+class MessageOutput(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.get_username", default=None)
+    delivery = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Message
+        fields = ["id", "direction", "kind", "author", "text", "attachments", "created_at", "delivery"]
+
+    def get_delivery(self, obj) -> str | None:
+        outbound = getattr(obj, "outbound", None) if obj.direction == Message.Direction.OUTBOUND else None
+        return outbound.status if outbound is not None else None
+
+
+class InquiryOutput(serializers.ModelSerializer):
+    office = serializers.CharField(source="office.code")
+    channel = serializers.CharField(source="account.kind")
+    requester = serializers.CharField(source="requester.__str__")
+    assigned_to = serializers.CharField(source="assigned_to.get_username", default=None)
+
+    class Meta:
+        model = Inquiry
+        fields = [
+            "id",
+            "office",
+            "channel",
+            "status",
+            "outcome",
+            "requester",
+            "assigned_to",
+            "preview",
+            "received_at",
+            "effective_start",
+            "late_arrival",
+            "response_due",
+            "response_status",
+            "response_met_at",
+            "resolution_due",
+            "resolution_status",
+            "resolution_met_at",
+            "paused_at",
+        ]
+
+
+class InquiryDetailOutput(InquiryOutput):
+    messages = MessageOutput(many=True)
+
+    class Meta(InquiryOutput.Meta):
+        fields = InquiryOutput.Meta.fields + ["messages"]
+
+
+class InquiryFilterInput(serializers.Serializer):
+    office = serializers.RegexField(r"^\d{6}$", required=False)
+    status = serializers.ChoiceField(choices=Inquiry.Status.values, required=False)
+    channel = serializers.ChoiceField(
+        choices=["webchat", "meta", "messenger", "instagram", "whatsapp", "telegram", "x"], required=False
+    )
+
+
+class ReplyInput(serializers.Serializer):
+    text = serializers.CharField(max_length=10_000, trim_whitespace=True)
+    kind = serializers.ChoiceField(choices=sorted(REPLY_KINDS), default="answer")
