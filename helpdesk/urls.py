@@ -4,6 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from sla import views as sla_views
+
 from . import views
 
 api_v1 = [
@@ -23,6 +25,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("inbox/", include("tickets.urls")),
+    path("notifications/", sla_views.notifications, name="notifications"),
+    path("notifications/read/", sla_views.notifications_read, name="notifications-read"),
     path("webchat/", include("channels_intake.urls")),
     path("intake/", include("channels_intake.intake_urls")),
 ]

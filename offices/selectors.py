@@ -10,7 +10,7 @@ from .models import Holiday, Office, ReopenedDate, Role, SpecialHours, StaffProf
 
 
 def _parse_time(value: str) -> time:
-    hours, minutes = value.split(":")[:2]
+    hours, minutes = value.replace(".", ":").split(":")[:2]
     return time(int(hours), int(minutes))
 
 
@@ -82,3 +82,25 @@ ZONE_LABELS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": 
 def zone_label(zone: str) -> str:
     """The name people in Indonesia use for the zone (WIB, WITA, WIT), else the IANA name."""
     return ZONE_LABELS.get(zone, zone)
+
+
+def parse_intervals(text: str) -> list[tuple[time, time]]:
+    """ "08:00-12:00, 13:00-16:00" → [(08:00, 12:00), (13:00, 16:00)]; "" → [] (closed); ValueError if bad.
+
+    "24:00" or "00:00" as an end means the end of the day.
+    """
+    intervals = []
+    for part in filter(None, (p.strip() for p in text.replace(";", ",").split(","))):
+        try:
+            start_text, end_text = (x.strip() for x in part.replace("–", "-").split("-"))
+            start = _parse_time(start_text)
+            end = time(0) if end_text in ("24:00", "24.00") else _parse_time(end_text.replace(".", ":"))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{part!r} is not an interval like 08:00-16:00") from exc
+        intervals.append((start, end))
+    WorkingCalendar("UTC", {0: intervals})  # raises ValueError on reversed or overlapping intervals
+    return intervals
+
+
+def format_intervals(intervals) -> str:
+    return ", ".join(f"{s:%H:%M}-{'24:00' if e == time(0) else format(e, '%H:%M')}" for s, e in intervals)

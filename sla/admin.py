@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import Notification, SlaNotice, SlaPolicySetting
+from .services import recompute_after_commit
 
 
 @admin.register(SlaPolicySetting)
@@ -16,6 +17,14 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         "updated_at",
     )
     list_select_related = ("office",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        recompute_after_commit(None if obj.office_id is None else [obj.office_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        recompute_after_commit(None if obj.office_id is None else [obj.office_id])
 
 
 @admin.register(SlaNotice)

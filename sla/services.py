@@ -24,7 +24,7 @@ from tickets.models import Inquiry, TargetStatus
 
 from .calendar import WorkingCalendar
 from .models import Notification, SlaNotice, SlaPolicySetting
-from .policy import SlaPolicy, compute_deadlines
+from .policy import SlaPolicy, abandon_at, at_risk_at, compute_deadlines, head_escalation_at, shift_due
 
 logger = logging.getLogger(__name__)
 
@@ -63,27 +63,16 @@ def policies_for_offices(office_ids: Iterable[int]) -> dict[int, SlaPolicy]:
 
 
 # --- Moments -----------------------------------------------------------------------------------------------
-def at_risk_moment(calendar: WorkingCalendar, start: datetime, due: datetime, ratio: float) -> datetime:
-    """The moment `ratio` of the working time between `start` and `due` has elapsed."""
-    total = calendar.working_time_between(start, due)
-    return calendar.add_working_time(start, timedelta(seconds=round(total.total_seconds() * ratio)))
-
-
 def _set_target_moments(
     inquiry: Inquiry, target: str, calendar: WorkingCalendar, policy: SlaPolicy, due: datetime
 ) -> None:
-    start = inquiry.effective_start
     setattr(inquiry, f"{target}_due", due)
-    setattr(inquiry, f"{target}_at_risk_at", at_risk_moment(calendar, start, due, policy.at_risk_ratio))
-    setattr(
-        inquiry,
-        f"{target}_head_at",
-        calendar.add_working_time(due, timedelta(minutes=policy.head_escalation_minutes)),
-    )
+    setattr(inquiry, f"{target}_at_risk_at", at_risk_at(calendar, inquiry.effective_start, due, policy.at_risk_ratio))
+    setattr(inquiry, f"{target}_head_at", head_escalation_at(calendar, due, policy))
 
 
 def _shift(calendar: WorkingCalendar, due: datetime, paused_seconds: int) -> datetime:
-    return calendar.add_working_time(due, timedelta(seconds=paused_seconds)) if paused_seconds else due
+    return shift_due(calendar, due, timedelta(seconds=paused_seconds)) if paused_seconds else due
 
 
 def inquiry_clock_start(
@@ -169,11 +158,8 @@ def inquiry_pause(*, inquiry: Inquiry, at: datetime, by=None) -> None:
         return
     calendar = office_calendar(inquiry.office)
     policy = policy_for_office(inquiry.office)
-    paused_day = calendar.next_working_moment(at).astimezone(calendar.tz).date()
     inquiry.paused_at = at
-    inquiry.waiting_until = calendar.end_of_day(
-        calendar.nth_working_date_after(paused_day, policy.abandon_after_working_days)
-    )
+    inquiry.waiting_until = abandon_at(calendar, at, policy)
     inquiry.status = Inquiry.Status.WAITING
     audit_record(
         actor=by,
@@ -439,7 +425,6 @@ def _close_abandoned(now: datetime) -> int:
 
 
 __all__ = [
-    "at_risk_moment",
     "countdown",
     "inquiry_clock_start",
     "inquiry_pause",

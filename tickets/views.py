@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sla.selectors import sla_badges
+
 from . import selectors, services
 from .forms import InboxFilterForm, ReplyForm
 from .models import Inquiry
@@ -36,10 +38,13 @@ def inbox(request):
     inquiries = selectors.inquiry_list(user=request.user, queue=queue, q=q)
     page = Paginator(inquiries, PAGE_SIZE).get_page(request.GET.get("page"))
     profile = staff_profile(request.user)
+    now = timezone.now()
+    badges = sla_badges(page.object_list, now=now)
+    rows = [(inquiry, badges[inquiry.pk]) for inquiry in page.object_list]
     return render(
         request,
         "tickets/inbox.html",
-        {"page": page, "form": form, "queue": queue, "q": q, "profile": profile, "now": timezone.now()},
+        {"page": page, "rows": rows, "form": form, "queue": queue, "q": q, "profile": profile, "now": now},
     )
 
 
@@ -70,10 +75,17 @@ def conversation(request, pk: int):
             else:
                 flash.success(request, _("Reply queued for delivery."))
                 return redirect("tickets:conversation", pk=inquiry.pk)
+    now = timezone.now()
     return render(
         request,
         "tickets/conversation.html",
-        {"inquiry": inquiry, "thread": list(inquiry.messages.all()), "form": form, "now": timezone.now()},
+        {
+            "inquiry": inquiry,
+            "thread": list(inquiry.messages.all()),
+            "form": form,
+            "now": now,
+            "badge": sla_badges([inquiry], now=now)[inquiry.pk],
+        },
     )
 
 

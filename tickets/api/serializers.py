@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tickets.models import Inquiry, Message
@@ -17,8 +18,17 @@ class MessageOutput(serializers.ModelSerializer):
         return outbound.status if outbound is not None else None
 
 
+class SlaOutput(serializers.Serializer):
+    target = serializers.CharField(help_text="response or resolution: the target the countdown is about")
+    state = serializers.CharField(help_text="running, at_risk, breached, met, paused, cancelled, none")
+    minutes_left = serializers.IntegerField(allow_null=True, help_text="working minutes; negative once overdue")
+    due = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField(help_text="normal, late, escalated or paused")
+
+
 class InquiryOutput(serializers.ModelSerializer):
     office = serializers.CharField(source="office.code")
+    sla = serializers.SerializerMethodField()
     channel = serializers.CharField(source="account.kind")
     requester = serializers.CharField(source="requester.__str__")
     assigned_to = serializers.CharField(source="assigned_to.get_username", default=None)
@@ -44,10 +54,25 @@ class InquiryOutput(serializers.ModelSerializer):
             "resolution_status",
             "resolution_met_at",
             "paused_at",
+            "waiting_until",
+            "sla",
         ]
 
+    @extend_schema_field(SlaOutput(allow_null=True))
+    def get_sla(self, obj):
+        badge = self.context.get("badges", {}).get(obj.pk)
+        if badge is None:
+            return None
+        return {
+            "target": badge.target,
+            "state": badge.state,
+            "minutes_left": badge.minutes_left,
+            "due": badge.due.isoformat() if badge.due else None,
+            "reason": badge.reason,
+        }
 
-class InquiryDetailOutput(InquiryOutput):
+
+class InquiryDetailOutput(InquiryOutput):  # noqa: DJ006
     messages = MessageOutput(many=True)
 
     class Meta(InquiryOutput.Meta):

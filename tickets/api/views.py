@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -6,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from channels_intake.models import ChannelKind
+from sla.selectors import sla_badges
 from tickets import selectors, services
 from tickets.models import Inquiry
 
@@ -31,12 +33,18 @@ class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         filters.is_valid(raise_exception=True)
         return selectors.inquiry_list(user=self.request.user, **filters.validated_data)
 
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        badges = sla_badges(page, now=timezone.now())
+        return self.get_paginated_response(InquiryOutput(page, many=True, context={"badges": badges}).data)
+
     def retrieve(self, request, *args, **kwargs):
         inquiry = get_object_or_404(
             selectors.inquiry_list(user=request.user).prefetch_related("messages__author", "messages__outbound"),
             pk=kwargs["pk"],
         )
-        return Response(InquiryDetailOutput(inquiry).data)
+        badges = sla_badges([inquiry], now=timezone.now())
+        return Response(InquiryDetailOutput(inquiry, context={"badges": badges}).data)
 
     @extend_schema(request=ReplyInput, responses={201: MessageOutput})
     @action(detail=True, methods=["post"])

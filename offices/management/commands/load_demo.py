@@ -4,7 +4,7 @@ Idempotent: a second run finds everything in place and changes nothing.
 """
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from channels_intake.adapters import InboundMessage
 from channels_intake.models import ChannelAccount, ChannelKind, OutboundMessage
-from offices.models import Office, Role, StaffProfile, Typology
+from offices.models import Office, Role, SpecialHours, StaffProfile, Typology
 from offices.services import office_create, staff_assign
 from sla import services as sla_services
 from tickets.models import Inquiry, Message
@@ -130,6 +130,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("load_holidays", "2026", "2027", stdout=self.stdout)
         with transaction.atomic():
+            self._ramadan_hours()
             typologies = self._typologies()
             offices = self._offices(typologies)
             users = self._staff(offices)
@@ -142,6 +143,24 @@ class Command(BaseCommand):
         self.stdout.write("  admin (superuser)")
         for code in SERVICE_OFFICES:
             self.stdout.write(f"  {code}: " + ", ".join(u.username for u in users[code]["all"]))
+
+    def _ramadan_hours(self) -> None:
+        """Ramadan service hours for every office (DOMAIN.md): 08:00–15:00, Friday until 15:30."""
+        ranges = [
+            ("Jam layanan Ramadan 1447 H", date(2026, 2, 19), date(2026, 3, 19)),
+            ("Jam layanan Ramadan 1448 H (perkiraan)", date(2027, 2, 8), date(2027, 3, 9)),
+        ]
+        for name, start, end in ranges:
+            SpecialHours.objects.get_or_create(
+                office=None,
+                name=name,
+                defaults={
+                    "start_date": start,
+                    "end_date": end,
+                    "weekdays_only": True,
+                    "intervals": {"default": [["08:00", "15:00"]], "4": [["08:00", "15:30"]]},
+                },
+            )
 
     def _typologies(self) -> dict[str, Typology]:
         result = {}

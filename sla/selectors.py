@@ -1,0 +1,72 @@
+"""What the officer sees of the SLA on each inquiry: the countdown in working minutes, and why."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.translation import gettext_lazy as _
+
+from offices.selectors import office_calendars
+from tickets.models import Inquiry, TargetStatus
+
+from .models import Notification
+
+REASONS = {
+    "normal": _("normal: 55 working minutes"),
+    "late": _("late arrival: 2 working days"),
+    "escalated": _("escalated: 2 working days"),
+    "paused": _("paused: waiting for the requester"),
+}
+
+
+@dataclass(frozen=True)
+class SlaBadge:
+    target: str  # "response" or "resolution"
+    state: str  # running, at_risk, breached, met, paused, cancelled, none
+    minutes_left: int | None  # working minutes until due; negative once overdue
+    due: datetime | None
+    reason: str  # key of REASONS
+
+    @property
+    def reason_label(self) -> str:
+        return str(REASONS[self.reason])
+
+    @property
+    def overdue_minutes(self) -> int:
+        return -self.minutes_left if self.minutes_left is not None and self.minutes_left < 0 else 0
+
+
+def _badge(inquiry: Inquiry, calendar, now: datetime) -> SlaBadge:
+    escalated = inquiry.resolution_status != TargetStatus.NONE
+    target = "resolution" if escalated and inquiry.response_status != TargetStatus.RUNNING else "response"
+    status = getattr(inquiry, f"{target}_status")
+    due = getattr(inquiry, f"{target}_due")
+    reason = "escalated" if target == "resolution" else ("late" if inquiry.late_arrival else "normal")
+    if inquiry.paused_at is not None and status == TargetStatus.RUNNING:
+        left = calendar.working_time_between(inquiry.paused_at, due) if due else None
+        minutes = int(left.total_seconds() // 60) if left is not None else None
+        return SlaBadge(target, "paused", minutes, due, "paused")
+    if status in (TargetStatus.MET, TargetStatus.CANCELLED, TargetStatus.NONE) or due is None:
+        return SlaBadge(target, status or "none", None, due, reason)
+    if getattr(inquiry, f"{target}_met_at"):
+        return SlaBadge(target, status, None, due, reason)
+    if now <= due:
+        seconds = calendar.working_time_between(now, due).total_seconds()
+        minutes = int(seconds // 60)
+        at_risk = getattr(inquiry, f"{target}_at_risk_at")
+        state = "at_risk" if at_risk is not None and now >= at_risk else "running"
+    else:
+        minutes = -int(calendar.working_time_between(due, now).total_seconds() // 60)
+        state = "breached"
+    return SlaBadge(target, state, minutes, due, reason)
+
+
+def sla_badges(inquiries, *, now: datetime) -> dict[int, SlaBadge]:
+    """Badges for a page of inquiries; the calendars of their offices in four queries."""
+    inquiries = list(inquiries)
+    offices = {inquiry.office_id: inquiry.office for inquiry in inquiries}
+    calendars = office_calendars(offices.values())
+    return {inquiry.pk: _badge(inquiry, calendars[inquiry.office_id], now) for inquiry in inquiries}
+
+
+def unread_notifications(user, limit: int = 20):
+    return Notification.objects.filter(user=user, read_at__isnull=True).select_related("inquiry")[:limit]
