@@ -43,6 +43,43 @@ def account_credentials(account: ChannelAccount, *, external_id: str = "") -> Cr
     )
 
 
+# --- Accounts ----------------------------------------------------------------------------------------------
+@transaction.atomic
+def channel_account_create(
+    *,
+    office,
+    kind: str,
+    slug: str,
+    name: str = "",
+    secret: str = "",
+    verify_token: str = "",
+    access_token: str = "",
+    external_id: str = "",
+    actor=None,
+) -> ChannelAccount:
+    account = ChannelAccount(
+        office=office,
+        kind=kind,
+        slug=slug,
+        name=name or f"{kind} {office.name}"[:120],
+        secret=secret,
+        verify_token=verify_token,
+        access_token=access_token,
+        external_id=external_id,
+    )
+    account.full_clean()
+    account.save()
+    audit_record(
+        actor=actor,
+        action="channel.create",
+        obj=account,
+        office_code=office.code,
+        # Never the secrets themselves: only whether each is set.
+        changes={"kind": kind, "slug": slug, "secret_set": bool(secret), "access_token_set": bool(access_token)},
+    )
+    return account
+
+
 # --- Inbound -------------------------------------------------------------------------------------------------
 def _enqueue_processing(event_ids: list[int]) -> None:
     from .tasks import process_inbound
@@ -151,13 +188,74 @@ def inbound_redrive(*, older_than: timedelta = timedelta(minutes=1), limit: int 
     return sum(1 for event_id in ids if inbound_event_process(event_id=event_id))
 
 
+# --- Reply windows -----------------------------------------------------------------------------------------
+FREE_FORM_WINDOW = timedelta(hours=24)
+HUMAN_AGENT_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class ReplyWindow:
+    """Whether the platform still accepts a free-form reply, and how (Meta's and WhatsApp's 24-hour rule)."""
+
+    allowed: bool
+    tag: str = ""
+    closes_at: datetime | None = None
+    reason: str = ""
+
+
+def reply_window(*, kind: str, channel: str, last_inbound_at: datetime | None, now: datetime) -> ReplyWindow:
+    if kind not in (ChannelKind.META, ChannelKind.WHATSAPP) or last_inbound_at is None:
+        return ReplyWindow(allowed=True)
+    free_until = last_inbound_at + FREE_FORM_WINDOW
+    if now < free_until:
+        return ReplyWindow(allowed=True, closes_at=free_until)
+    if kind == ChannelKind.META:
+        agent_until = last_inbound_at + HUMAN_AGENT_WINDOW
+        if now < agent_until:
+            return ReplyWindow(allowed=True, tag="HUMAN_AGENT", closes_at=agent_until)
+        return ReplyWindow(
+            allowed=False,
+            closes_at=agent_until,
+            reason=_(
+                "Meta accepts replies only within 7 days of the requester's last message (HUMAN_AGENT tag); "
+                "that window closed on %(at)s."
+            )
+            % {"at": timezone.localtime(agent_until).strftime("%d-%m-%Y %H:%M")},
+        )
+    return ReplyWindow(
+        allowed=False,
+        closes_at=free_until,
+        reason=_(
+            "WhatsApp accepts free-form replies only within 24 hours of the requester's last message; "
+            "that window closed on %(at)s."
+        )
+        % {"at": timezone.localtime(free_until).strftime("%d-%m-%Y %H:%M")},
+    )
+
+
+def inquiry_reply_window(inquiry, *, now: datetime | None = None) -> ReplyWindow:
+    return reply_window(
+        kind=inquiry.account.kind,
+        channel=inquiry.requester.channel,
+        last_inbound_at=inquiry.last_inbound_at,
+        now=now or timezone.now(),
+    )
+
+
 # --- Outbox --------------------------------------------------------------------------------------------------
 def outbox_enqueue(*, message, tag: str = "") -> OutboundMessage:
-    """Put an outbound message in the outbox (inside the caller's transaction); deliver after commit."""
+    """Put an outbound message in the outbox (inside the caller's transaction); deliver after commit.
+
+    Refuses (ValidationError) what the platform would refuse: a reply outside its reply window.
+    """
     from .tasks import deliver_outbound
 
     inquiry = message.inquiry
     requester = inquiry.requester
+    window = inquiry_reply_window(inquiry)
+    if not window.allowed:
+        raise ValidationError({"text": window.reason})
+    tag = tag or window.tag
     outbound = OutboundMessage.objects.create(
         message=message,
         account=inquiry.account,
@@ -203,6 +301,7 @@ def outbox_deliver(*, outbound_id: int, now: datetime | None = None) -> Delivery
     adapter = get_adapter(outbound.account.kind)
     creds = account_credentials(outbound.account, external_id=requester.reply_from_id)
     attempts = outbound.attempts + 1
+    already_sent = list(outbound.platform_ids)  # chunks of a long text that went out in an earlier attempt
     try:
         result = adapter.send_text(
             creds,
@@ -211,41 +310,49 @@ def outbox_deliver(*, outbound_id: int, now: datetime | None = None) -> Delivery
             base_url=base_url_for(outbound.account.kind),
             timeout=settings.CHANNEL_HTTP_TIMEOUT,
             tag=outbound.tag or None,
+            skip=len(already_sent),
         )
     except TransientSendError as exc:
+        sent = already_sent + list(exc.sent_platform_ids)
         if attempts >= MAX_SEND_ATTEMPTS:
-            return _delivery_failed(outbound, attempts, exc.reason)
+            return _delivery_failed(outbound, attempts, exc.reason, sent)
         delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(attempts)
         OutboundMessage.objects.filter(pk=outbound.pk).update(
             attempts=attempts,
+            platform_ids=sent,
             last_error=exc.reason[:2000],
             next_attempt_at=now + timedelta(seconds=delay),
             lease_until=None,
         )
         return DeliveryOutcome("retry", retry_in=delay)
     except PermanentSendError as exc:
-        return _delivery_failed(outbound, attempts, exc.reason)
+        return _delivery_failed(outbound, attempts, exc.reason, already_sent + list(exc.sent_platform_ids))
 
     sent_at = timezone.now()
     with transaction.atomic():
         OutboundMessage.objects.filter(pk=outbound.pk).update(
             status=OutboundMessage.Status.SENT,
             attempts=attempts,
-            platform_ids=list(result.platform_ids),
+            platform_ids=already_sent + list(result.platform_ids),
             sent_at=sent_at,
             last_error="",
             lease_until=None,
         )
-        if result.platform_ids and result.platform_ids[0]:
-            type(outbound.message).objects.filter(pk=outbound.message_id).update(platform_id=result.platform_ids[0])
+        first_id = next(iter(already_sent + list(result.platform_ids)), "")
+        if first_id:
+            type(outbound.message).objects.filter(pk=outbound.message_id).update(platform_id=first_id)
         message_delivered(message=outbound.message, at=sent_at)
     return DeliveryOutcome("sent")
 
 
-def _delivery_failed(outbound: OutboundMessage, attempts: int, reason: str) -> DeliveryOutcome:
+def _delivery_failed(outbound: OutboundMessage, attempts: int, reason: str, sent: list[str]) -> DeliveryOutcome:
     with transaction.atomic():
         OutboundMessage.objects.filter(pk=outbound.pk).update(
-            status=OutboundMessage.Status.FAILED, attempts=attempts, last_error=reason[:2000], lease_until=None
+            status=OutboundMessage.Status.FAILED,
+            attempts=attempts,
+            last_error=reason[:2000],
+            lease_until=None,
+            platform_ids=sent,
         )
         inquiry = outbound.message.inquiry
         audit_record(

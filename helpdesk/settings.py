@@ -123,8 +123,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "polling_interval": 0.5,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"visibility_timeout": 3600}
+    else {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
 )
+# A broker outage must not hold a webhook for long: the event is already durable, the re-drive sends it later.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 if CELERY_BROKER_URL.startswith("filesystem"):
     for _folder in ("queue", "control"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from channels_intake.services import inquiry_reply_window
 from sla.selectors import sla_badges
 
 from . import selectors, services
@@ -85,6 +86,7 @@ def conversation(request, pk: int):
             "form": form,
             "now": now,
             "badge": sla_badges([inquiry], now=now)[inquiry.pk],
+            "window": inquiry_reply_window(inquiry, now=now),
         },
     )
 

@@ -192,8 +192,12 @@ class Adapter(Protocol):
         base_url: str,
         timeout: float = 10.0,
         tag: str | None = None,
+        skip: int = 0,
     ) -> SendResult:
-        """Send ``text``, split into chunks of at most ``text_limit``; raises SendError subclasses."""
+        """Send ``text``, split into chunks of at most ``text_limit``; raises SendError subclasses.
+
+        ``skip`` leaves out the first chunks (they went out in an earlier attempt that then failed).
+        """
         ...
 
 

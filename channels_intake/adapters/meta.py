@@ -227,6 +227,7 @@ class MetaAdapter:
         base_url: str,
         timeout: float = 10.0,
         tag: str | None = None,
+        skip: int = 0,
     ) -> SendResult:
         url = f"{base_url.rstrip('/')}/{quote(creds.external_id, safe='')}/messages"
         headers = {"Authorization": f"Bearer {creds.access_token}"}
@@ -251,7 +252,7 @@ class MetaAdapter:
             )
             return as_text(data.get("message_id")) if isinstance(data, dict) else ""
 
-        return send_chunks(split_text(text, self.text_limit), send_one)
+        return send_chunks(split_text(text, self.text_limit)[skip:], send_one)
 
 
 def _without_repeated_stickers(attachments: Iterable[Attachment]) -> tuple[Attachment, ...]:

@@ -153,6 +153,7 @@ class TelegramAdapter:
         base_url: str,
         timeout: float = 10.0,
         tag: str | None = None,
+        skip: int = 0,
     ) -> SendResult:
         url = f"{base_url.rstrip('/')}/bot{quote(creds.access_token, safe=':')}/sendMessage"
 
@@ -172,7 +173,7 @@ class TelegramAdapter:
             result = data.get("result") if isinstance(data, dict) else None
             return as_text(result.get("message_id")) if isinstance(result, dict) else ""
 
-        return send_chunks(split_text(text, self.text_limit, length=utf16_length), send_one)
+        return send_chunks(split_text(text, self.text_limit, length=utf16_length)[skip:], send_one)
 
 
 def _display_name(user: dict[str, Any]) -> str:

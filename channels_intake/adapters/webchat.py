@@ -71,6 +71,7 @@ class WebchatAdapter:
         base_url: str = "",
         timeout: float = 10.0,
         tag: str | None = None,
+        skip: int = 0,
     ) -> SendResult:
         return SendResult(platform_ids=())
 

@@ -150,6 +150,7 @@ class WhatsAppAdapter:
         base_url: str,
         timeout: float = 10.0,
         tag: str | None = None,
+        skip: int = 0,
     ) -> SendResult:
         url = f"{base_url.rstrip('/')}/{quote(creds.external_id, safe='')}/messages"
         headers = {"Authorization": f"Bearer {creds.access_token}"}
@@ -178,7 +179,7 @@ class WhatsAppAdapter:
                 return as_text(sent[0].get("id"))
             return ""
 
-        return send_chunks(split_text(text, self.text_limit), send_one)
+        return send_chunks(split_text(text, self.text_limit)[skip:], send_one)
 
 
 def _profile_names(contacts: list[Any]) -> dict[str, str]:

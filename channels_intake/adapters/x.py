@@ -135,6 +135,7 @@ class XAdapter:
         base_url: str,
         timeout: float = 10.0,
         tag: str | None = None,
+        skip: int = 0,
     ) -> SendResult:
         url = f"{base_url.rstrip('/')}/2/dm_conversations/with/{quote(recipient_id, safe='')}/messages"
         headers = {"Authorization": f"Bearer {creds.access_token}"}
@@ -152,7 +153,7 @@ class XAdapter:
             result = data.get("data") if isinstance(data, dict) else None
             return as_text(result.get("dm_event_id")) if isinstance(result, dict) else ""
 
-        return send_chunks(split_text(text, self.text_limit), send_one)
+        return send_chunks(split_text(text, self.text_limit)[skip:], send_one)
 
 
 def _content(data: dict[str, Any]) -> tuple[str, tuple[Attachment, ...]]:

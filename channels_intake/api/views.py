@@ -1,6 +1,10 @@
 """The web-chat API used by the embeddable widget. Visitors never log in: a session token identifies them."""
 
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
 from django.db.models import Max
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,6 +18,7 @@ from channels_intake import services
 from helpdesk.api import error_response
 from tickets.selectors import public_thread
 
+from .cors import WebchatCorsMixin
 from .serializers import MessageInput, PublicMessageOutput, SessionInput, SessionOutput
 
 TOKEN_HEADER = "HTTP_X_WEBCHAT_TOKEN"
@@ -39,7 +44,26 @@ class SessionMessageThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": token[:16] or self.get_ident(request)}
 
 
-class WebchatSessionView(APIView):
+def answer_promise(session) -> dict:
+    """When the visitor's open question will be answered at the latest (its response due time)."""
+    from offices.selectors import zone_label
+    from tickets.models import Inquiry, TargetStatus
+
+    inquiry = (
+        Inquiry.objects.filter(requester_id=session.requester_id, response_status=TargetStatus.RUNNING)
+        .exclude(status=Inquiry.Status.CLOSED)
+        .select_related("office")
+        .order_by("-received_at")
+        .first()
+    )
+    if inquiry is None or inquiry.response_due is None or inquiry.paused_at is not None:
+        return {"answer_by": None, "answer_by_label": ""}
+    local = timezone.localtime(inquiry.response_due, ZoneInfo(inquiry.office.timezone))
+    label = f"{formats.date_format(local, 'l j F H:i')} {zone_label(inquiry.office.timezone)}"
+    return {"answer_by": local.isoformat(), "answer_by_label": label}
+
+
+class WebchatSessionView(WebchatCorsMixin, APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [SessionStartThrottle]
@@ -61,7 +85,7 @@ class WebchatSessionView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class WebchatOfficeView(APIView):
+class WebchatOfficeView(WebchatCorsMixin, APIView):
     """The promise the widget shows before the first message: free, the response target, today's hours."""
 
     authentication_classes = []
@@ -72,11 +96,14 @@ class WebchatOfficeView(APIView):
     def get(self, request, code: str):
         from offices.api.views import office_promise
 
-        account = services.webchat_account_for_office(code)
+        try:
+            account = services.webchat_account_for_office(code)
+        except ValidationError:
+            return error_response("not_found", _("This office has no web chat."), status.HTTP_404_NOT_FOUND)
         return Response(office_promise(account.office))
 
 
-class WebchatMessagesView(APIView):
+class WebchatMessagesView(WebchatCorsMixin, APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [SessionMessageThrottle, AddressThrottle]
@@ -103,7 +130,13 @@ class WebchatMessagesView(APIView):
         thread = public_thread(requester_id=session.requester_id)
         messages = list(thread.filter(id__gt=after)[:200])
         last = thread.aggregate(last=Max("id"))["last"] or 0
-        return Response({"messages": PublicMessageOutput(messages, many=True).data, "last_id": last})
+        return Response(
+            {
+                "messages": PublicMessageOutput(messages, many=True).data,
+                "last_id": last,
+                **answer_promise(session),
+            }
+        )
 
     @extend_schema(
         parameters=[OpenApiParameter("X-Webchat-Token", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True)],
@@ -120,4 +153,5 @@ class WebchatMessagesView(APIView):
         message = services.webchat_message_post(
             session=session, text=data.validated_data["text"], client_id=data.validated_data["client_id"]
         )
-        return Response(PublicMessageOutput(message).data, status=status.HTTP_201_CREATED)
+        body = {**PublicMessageOutput(message).data, **answer_promise(session)}
+        return Response(body, status=status.HTTP_201_CREATED)

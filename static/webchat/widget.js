@@ -24,7 +24,8 @@
       you: "Anda", officeLabel: "Petugas", error: "Pesan belum terkirim. Coba lagi.",
       tooLong: "Pesan terlalu panjang.", unread: "pesan baru", empty: "Belum ada pesan.",
       lookup: "Cek status tiket", ticket: "Nomor tiket", code: "Kode verifikasi", check: "Cek",
-      notFound: "Tiket tidak ditemukan atau kode salah."
+      notFound: "Tiket tidak ditemukan atau kode salah.",
+      answerBy: "Pesan Anda sudah kami terima. Jawaban paling lambat:"
     },
     en: {
       open: "Chat with Customs", close: "Close", title: "Customs Information Service",
@@ -62,6 +63,7 @@
     'form{display:flex;flex-direction:column;gap:6px;padding:10px 12px;border-top:1px solid #dde3ea}' +
     'input,textarea{font-size:14px;padding:6px 8px;border:1px solid #8a94a3;border-radius:5px;width:100%}textarea{resize:none;height:60px}' +
     '.row{display:flex;gap:6px}.send{background:#0b3d91;color:#fff;border:0;border-radius:5px;padding:8px 14px;cursor:pointer;align-self:flex-end}' +
+    '.eta{margin:0;padding:6px 12px;font-size:12px;background:#f5f7fa;border-top:1px solid #dde3ea}.eta[hidden]{display:none}' +
     '.err{color:#b3261e;font-size:12px;min-height:1em}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}' +
     '</style>' +
     '<button class="fab" type="button" aria-expanded="false" aria-controls="bc-panel"><span class="fab-label"></span><span class="badge" hidden></span></button>' +
@@ -69,6 +71,7 @@
     '  <div class="head"><h2 id="bc-title"></h2><button type="button" class="close"></button></div>' +
     '  <div class="promise"><p class="p1"></p><p class="p2"></p></div>' +
     '  <ol class="log" aria-live="polite" aria-relevant="additions"></ol>' +
+    '  <p class="eta" role="status" hidden></p>' +
     '  <form novalidate>' +
     '    <div class="row who"><label class="sr" for="bc-name"></label><input id="bc-name" name="name" autocomplete="name">' +
     '    <label class="sr" for="bc-email"></label><input id="bc-email" name="email" type="email" autocomplete="email"></div>' +
@@ -137,12 +140,19 @@
     }
   }
 
+  function showEta(data) {
+    var eta = $(".eta");
+    if (data && data.answer_by_label) { eta.textContent = T.answerBy + " " + data.answer_by_label + "."; eta.hidden = false; }
+    else if (data && "answer_by" in data) { eta.hidden = true; }
+  }
+
   function poll() {
     clearTimeout(state.timer);
     if (!state.token) return;
     api("GET", "messages/?after=" + state.lastId).then(function (res) {
       if (res.status === 401) { forget(); return; }
       var msgs = (res.data && res.data.messages) || [];
+      showEta(res.data);
       msgs.forEach(function (m) { render(m, false); state.lastId = Math.max(state.lastId, m.id); });
       state.delay = msgs.length ? 2000 : Math.min(state.delay * 1.5, state.open ? 8000 : 20000);
     }).catch(function () {
@@ -204,6 +214,7 @@
     }).then(function (res) {
       if (res.status !== 201) throw res;
       render({ id: res.data.id, from: "you", text: text, client_id: clientId, created_at: res.data.created_at }, false);
+      showEta(res.data);
       state.lastId = Math.max(state.lastId, res.data.id - 1);
       state.delay = 2000; poll();
     }).catch(function (res) {
