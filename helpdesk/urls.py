@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from sla import views as sla_views
+from tickets import ticket_views
 
 from . import views
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("inbox/", include("tickets.urls")),
+    path("tiket/", ticket_views.public_lookup, name="ticket-lookup"),
     path("notifications/", sla_views.notifications, name="notifications"),
     path("notifications/read/", sla_views.notifications_read, name="notifications-read"),
     path("webchat/", include("channels_intake.urls")),

@@ -328,6 +328,7 @@ def _deliver_notices(ids: list[int], target: str, level: str) -> int:
         by_office_role[(profile.office_id, profile.role)].append(profile)
 
     notifications, audits, mails = [], [], []
+    languages = {p.user_id: p.language for p in staff}
     for inquiry in inquiries:
         roles = LEVEL_RECIPIENTS[level]
         if roles is None:
@@ -337,13 +338,12 @@ def _deliver_notices(ids: list[int], target: str, level: str) -> int:
                 users = [p.user for p in by_office_role[(inquiry.office_id, Role.OFFICER)] if p.on_duty]
         else:
             users = [p.user for role in roles for p in by_office_role[(inquiry.office_id, role)]]
-        languages = {p.user_id: p.language for p in staff}
         for user in users:
             with override(languages.get(user.pk, "id")):
                 text = _notice_text(inquiry, target, level)
             notifications.append(Notification(user=user, inquiry=inquiry, kind=f"sla.{target}.{level}", text=text))
             if user.email:
-                mails.append((text, f"{text}\n\n{settings.SITE_URL}/inbox/{inquiry.pk}/", None, [user.email]))
+                mails.append([text, f"{text}\n\n{settings.SITE_URL}/inbox/{inquiry.pk}/", user.email])
         audits.append(
             AuditEvent(
                 actor_label="sla",
@@ -358,15 +358,26 @@ def _deliver_notices(ids: list[int], target: str, level: str) -> int:
     Notification.objects.bulk_create(notifications)
     AuditEvent.objects.bulk_create(audits)
     if mails:
-        transaction.on_commit(lambda: _send_mails(mails))
+        transaction.on_commit(lambda: _queue_mails(mails))
     return len(inquiries)
 
 
-def _send_mails(mails) -> None:
-    try:
-        send_mass_mail(mails, fail_silently=False)
-    except Exception:  # the in-app notification and the audit log already hold the notice
-        logger.exception("could not e-mail %d SLA notice(s)", len(mails))
+MAIL_CHUNK = 100
+
+
+def _queue_mails(mails: list[list[str]]) -> None:
+    """E-mail goes out in its own tasks (chunked, retried): a slow SMTP server never holds up the sweep."""
+    from .tasks import send_notice_mails
+
+    for start in range(0, len(mails), MAIL_CHUNK):
+        try:
+            send_notice_mails.delay(mails[start : start + MAIL_CHUNK])
+        except Exception:  # broker down: the in-app notification and the audit log already hold the notice
+            logger.exception("could not queue %d SLA notice e-mail(s)", len(mails[start : start + MAIL_CHUNK]))
+
+
+def notice_mails_send(mails: list[list[str]]) -> int:
+    return send_mass_mail([(subject, body, None, [to]) for subject, body, to in mails], fail_silently=False)
 
 
 def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:

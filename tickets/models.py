@@ -121,12 +121,19 @@ class Inquiry(models.Model):
             models.Index(fields=["response_due"], condition=Q(response_status="running"), name="inq_resp_run"),
             models.Index(fields=["response_at_risk_at"], condition=Q(response_status="running"), name="inq_resp_risk"),
             models.Index(fields=["resolution_due"], condition=Q(resolution_status="running"), name="inq_reso_run"),
-            models.Index(fields=["response_head_at"], condition=Q(response_status="breached"), name="inq_resp_head"),
+            # Only breached targets still unmet on open inquiries: the history of old breaches stays out.
+            models.Index(
+                fields=["response_head_at"],
+                condition=Q(response_status="breached", response_met_at__isnull=True) & ~Q(status="closed"),
+                name="inq_resp_head",
+            ),
             models.Index(
                 fields=["resolution_at_risk_at"], condition=Q(resolution_status="running"), name="inq_reso_risk"
             ),
             models.Index(
-                fields=["resolution_head_at"], condition=Q(resolution_status="breached"), name="inq_reso_head"
+                fields=["resolution_head_at"],
+                condition=Q(resolution_status="breached", resolution_met_at__isnull=True) & ~Q(status="closed"),
+                name="inq_reso_head",
             ),
             models.Index(fields=["waiting_until"], condition=Q(status="waiting"), name="inq_waiting_until"),
             models.Index(fields=["requester", "status"], name="inquiry_requester_status"),
@@ -180,3 +187,223 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()}: {self.text[:40]}"
+
+
+# --- Escalation ------------------------------------------------------------------------------------------------
+class Unit(models.Model):
+    """A related unit an office escalates to: its own section, its regional office, a head-office directorate."""
+
+    class Kind(models.TextChoices):
+        SECTION = "section", _("Section of the office")
+        REGIONAL = "regional", _("Regional office")
+        DIRECTORATE = "directorate", _("Head-office directorate")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.SECTION)
+    home_office = models.ForeignKey(
+        Office, verbose_name=_("where it sits"), on_delete=models.PROTECT, related_name="own_units"
+    )
+    offices = models.ManyToManyField(
+        Office, verbose_name=_("offices that escalate to it"), related_name="escalation_units", blank=True
+    )
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("coordinator"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="coordinated_units",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("members"), related_name="units", blank=True
+    )
+    requires_approval = models.BooleanField(_("coordinator approves final answers"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["home_office__code", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketCounter(models.Model):
+    """The last ticket number given per office and local date (one row, incremented in the transaction)."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["office", "day"], name="ticket_counter_office_day")]
+
+    def __str__(self) -> str:
+        return f"{self.office_id} {self.day} {self.last}"
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        WAITING_INFO = "waiting_info", _("Waiting for information")
+        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+        ANSWERED = "answered", _("Answered")
+
+    number = models.CharField(_("ticket number"), max_length=40, unique=True)
+    verification_hash = models.CharField(max_length=64)
+    inquiry = models.OneToOneField(Inquiry, verbose_name=_("inquiry"), on_delete=models.PROTECT, related_name="ticket")
+    office = models.ForeignKey(Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="tickets")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="tickets")
+    status = models.CharField(_("status"), max_length=18, choices=Status.choices, default=Status.OPEN)
+    summary = models.TextField(_("summary"))
+    needed = models.TextField(_("what is needed"), blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    draft_answer = models.TextField(_("draft answer"), blank=True)
+    draft_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    final_answer = models.TextField(_("final answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    delivery_note = models.CharField(_("delivery"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["unit", "status"], name="ticket_unit_status")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class TicketEvent(models.Model):
+    """The ticket's own history: internal comments, requests for information, reassignments, approvals."""
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment", _("Comment")
+        REQUEST_INFO = "request_info", _("Request for information")
+        REASSIGN = "reassign", _("Reassigned")
+        DRAFT = "draft", _("Draft answer")
+        APPROVAL = "approval", _("Approved")
+        REJECTION = "rejection", _("Returned for changes")
+        ANSWER = "answer", _("Final answer")
+        STATUS = "status", _("Status")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"
+
+
+class RequesterReference(models.Model):
+    """An identity or document reference of a requester (NIK, NPWP, nomor aju, AWB, IMEI...), shown masked."""
+
+    class Source(models.TextChoices):
+        OFFICER = "officer", _("Entered by an officer")
+        MESSAGE = "message", _("Found in the requester's message")
+
+    requester = models.ForeignKey(Requester, on_delete=models.CASCADE, related_name="references")
+    inquiry = models.ForeignKey(Inquiry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10)
+    value = models.CharField(_("value"), max_length=64)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.OFFICER)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("identity or document reference")
+        verbose_name_plural = _("identity and document references")
+        constraints = [
+            models.UniqueConstraint(fields=["requester", "kind", "value"], name="reference_requester_unique")
+        ]
+
+    def __str__(self) -> str:
+        from .identifiers import mask
+
+        return f"{self.kind} {mask(self.value)}"
+
+
+class CannedAnswer(models.Model):
+    """Knowledge base: answers officers insert and edit (national, or one office's own)."""
+
+    office = models.ForeignKey(
+        Office,
+        verbose_name=_("office"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="canned_answers",
+        help_text=_("Empty: national, for every office."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("answer"))
+    tags = models.CharField(_("keywords"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("canned answer")
+        verbose_name_plural = _("knowledge base")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Consultation(models.Model):
+    """An officer asks the coordinator, a superior or a unit from the thread (clause a.2.3); internal only."""
+
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="consultations")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="consultations"
+    )
+    to_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="consultations")
+    question = models.TextField(_("question"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_user__isnull=False) | Q(to_unit__isnull=False), name="consultation_has_recipient"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inquiry_id}: {self.question[:40]}"

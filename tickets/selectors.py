@@ -1,6 +1,8 @@
 """Reads for pages and the API: each fetches what it shows in a fixed number of queries."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from .models import Inquiry, Message
 from .permissions import visible_inquiries
@@ -8,8 +10,47 @@ from .permissions import visible_inquiries
 OPEN_STATUSES = [Inquiry.Status.OPEN, Inquiry.Status.WAITING, Inquiry.Status.ESCALATED]
 
 
+QUEUES = ["unassigned", "mine", "waiting", "escalated", "at_risk", "open", "closed"]
+
+
+def _queue_filter(queue: str, user, now) -> Q:
+    open_ = Q(status__in=OPEN_STATUSES)
+    return {
+        "unassigned": open_ & Q(assigned_to__isnull=True),
+        "mine": open_ & Q(assigned_to=user),
+        "waiting": Q(status=Inquiry.Status.WAITING),
+        "escalated": Q(status=Inquiry.Status.ESCALATED),
+        "at_risk": open_
+        & Q(paused_at__isnull=True)
+        & (
+            Q(response_status="running", response_at_risk_at__lte=now)
+            | Q(response_status="breached", response_met_at__isnull=True)
+            | Q(resolution_status="running", resolution_at_risk_at__lte=now)
+            | Q(resolution_status="breached", resolution_met_at__isnull=True)
+        ),
+        "open": open_,
+        "closed": Q(status=Inquiry.Status.CLOSED),
+    }[queue]
+
+
+def queue_counts(*, user, now) -> dict[str, int]:
+    """Live counts of every queue in one query."""
+    qs = visible_inquiries(user, Inquiry.objects.all())
+    return qs.aggregate(**{queue: Count("pk", filter=_queue_filter(queue, user, now)) for queue in QUEUES})
+
+
 def inquiry_list(
-    *, user, office: str = "", status: str = "", channel: str = "", q: str = "", queue: str = ""
+    *,
+    user,
+    office: str = "",
+    status: str = "",
+    channel: str = "",
+    q: str = "",
+    queue: str = "",
+    officer: int | None = None,
+    received_from=None,
+    received_to=None,
+    now=None,
 ) -> QuerySet:
     qs = visible_inquiries(user, Inquiry.objects.all()).select_related("office", "account", "requester", "assigned_to")
     if office:
@@ -18,21 +59,43 @@ def inquiry_list(
         qs = qs.filter(status=status)
     if channel:
         qs = qs.filter(Q(account__kind=channel) | Q(requester__channel=channel))
-    if queue == "unassigned":
-        qs = qs.filter(status__in=OPEN_STATUSES, assigned_to__isnull=True)
-    elif queue == "mine":
-        qs = qs.filter(status__in=OPEN_STATUSES, assigned_to=user)
-    elif queue == "open":
-        qs = qs.filter(status__in=OPEN_STATUSES)
-    elif queue == "closed":
-        qs = qs.filter(status=Inquiry.Status.CLOSED)
+    if queue in QUEUES:
+        qs = qs.filter(_queue_filter(queue, user, now or timezone.now()))
+    if officer:
+        qs = qs.filter(assigned_to_id=officer)
+    if received_from:
+        qs = qs.filter(received_at__date__gte=received_from)
+    if received_to:
+        qs = qs.filter(received_at__date__lte=received_to)
     if q:
-        term = q.strip()
-        match = Q(preview__icontains=term) | Q(requester__display_name__icontains=term)
-        if term.isdigit():
-            match |= Q(pk=int(term))
-        qs = qs.filter(match)
-    return qs.order_by("response_due", "-received_at") if queue != "closed" else qs.order_by("-received_at")
+        qs = qs.filter(_search(q.strip()))
+    if queue == "closed":
+        return qs.order_by("-closed_at", "-received_at")
+    # Due time first: the resolution target of escalated inquiries, else the response target.
+    return qs.annotate(due=Coalesce("resolution_due", "response_due")).order_by(F("due").asc(nulls_last=True), "pk")
+
+
+def _search(term: str) -> Q:
+    """Text of the messages, requester name, identifiers and ticket numbers."""
+    from .identifiers import KINDS, InvalidReference, validate
+    from .models import RequesterReference, Ticket
+
+    match = (
+        Q(preview__icontains=term)
+        | Q(requester__display_name__icontains=term)
+        | Exists(Message.objects.filter(inquiry=OuterRef("pk"), text__icontains=term))
+        | Exists(Ticket.objects.filter(inquiry=OuterRef("pk"), number__icontains=term))
+    )
+    values = {term.upper()}
+    for kind in KINDS:
+        try:
+            values.add(validate(kind, term))
+        except InvalidReference:
+            continue
+    match |= Exists(RequesterReference.objects.filter(requester=OuterRef("requester"), value__in=values))
+    if term.lstrip("#").isdigit():
+        match |= Q(pk=int(term.lstrip("#")))
+    return match
 
 
 def inquiry_detail(*, user, pk: int) -> Inquiry:
@@ -55,3 +118,77 @@ def public_thread(*, requester_id: int) -> QuerySet:
         )
         .order_by("created_at", "id")
     )
+
+
+def visible_tickets(user):
+    """Tickets a user may read: those of the units they belong to or coordinate, and their own office's."""
+    from .models import Ticket
+
+    qs = Ticket.objects.select_related("unit", "office", "assigned_to", "inquiry__requester", "inquiry__account")
+    if getattr(user, "is_superuser", False):
+        return qs
+    from .permissions import staff_profile
+
+    profile = staff_profile(user)
+    mine = Q(unit__members=user) | Q(unit__coordinator=user)
+    if profile is not None:
+        mine |= Q(office_id=profile.office_id)
+    return qs.filter(mine).distinct()
+
+
+def ticket_list(*, user, unit: int | None = None, status: str = "", office: str = "", q: str = ""):
+    qs = visible_tickets(user)
+    if unit:
+        qs = qs.filter(unit_id=unit)
+    if status:
+        qs = qs.filter(status=status)
+    if office:
+        qs = qs.filter(office__code=office)
+    if q:
+        qs = qs.filter(Q(number__icontains=q.strip()) | Q(summary__icontains=q.strip()))
+    return qs.order_by("inquiry__resolution_due", "-created_at")
+
+
+def units_for_office(*, office_code: str):
+    from .models import Unit
+
+    return (
+        Unit.objects.filter(is_active=True, offices__code=office_code)
+        .select_related("home_office", "coordinator")
+        .order_by("kind", "name")
+    )
+
+
+def canned_answers(*, office_id: int | None, q: str = "", include_inactive: bool = False):
+    """National answers and the office's own, searched by words of the title, body and keywords.
+
+    On PostgreSQL: full-text search with the Indonesian stemmer (so "kiriman" finds "pengiriman" forms), ranked;
+    elsewhere every word must appear.
+    """
+    from django.db import connection
+
+    from .models import CannedAnswer
+
+    qs = CannedAnswer.objects.filter(Q(office__isnull=True) | Q(office_id=office_id))
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    words = [w for w in q.split() if w]
+    if not words:
+        return qs.order_by("title")
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        vector = (
+            SearchVector("title", weight="A", config="indonesian")
+            + SearchVector("tags", weight="A", config="indonesian")
+            + SearchVector("body", weight="B", config="indonesian")
+        )
+        query = SearchQuery(q, search_type="websearch", config="indonesian")
+        return (
+            qs.annotate(document=vector, rank=SearchRank(vector, query))
+            .filter(document=query)
+            .order_by("-rank", "title")
+        )
+    for word in words:
+        qs = qs.filter(Q(title__icontains=word) | Q(body__icontains=word) | Q(tags__icontains=word))
+    return qs.order_by("title")

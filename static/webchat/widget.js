@@ -64,6 +64,8 @@
     'input,textarea{font-size:14px;padding:6px 8px;border:1px solid #8a94a3;border-radius:5px;width:100%}textarea{resize:none;height:60px}' +
     '.row{display:flex;gap:6px}.send{background:#0b3d91;color:#fff;border:0;border-radius:5px;padding:8px 14px;cursor:pointer;align-self:flex-end}' +
     '.eta{margin:0;padding:6px 12px;font-size:12px;background:#f5f7fa;border-top:1px solid #dde3ea}.eta[hidden]{display:none}' +
+    '.lookup{padding:4px 12px;border-top:1px solid #dde3ea;font-size:13px}.lookup summary{cursor:pointer;color:#0b3d91}' +
+    '.lookup form{border:0;padding:6px 0}.lk-out{white-space:pre-wrap}' +
     '.err{color:#b3261e;font-size:12px;min-height:1em}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}' +
     '</style>' +
     '<button class="fab" type="button" aria-expanded="false" aria-controls="bc-panel"><span class="fab-label"></span><span class="badge" hidden></span></button>' +
@@ -72,7 +74,12 @@
     '  <div class="promise"><p class="p1"></p><p class="p2"></p></div>' +
     '  <ol class="log" aria-live="polite" aria-relevant="additions"></ol>' +
     '  <p class="eta" role="status" hidden></p>' +
-    '  <form novalidate>' +
+    '  <details class="lookup"><summary></summary><form class="lk" novalidate>' +
+    '    <label for="bc-number"></label><input id="bc-number" name="number" autocomplete="off">' +
+    '    <label for="bc-code"></label><input id="bc-code" name="code" autocomplete="off">' +
+    '    <button class="send" type="submit"></button><div class="lk-out" role="status"></div>' +
+    '  </form></details>' +
+    '  <form class="main" novalidate>' +
     '    <div class="row who"><label class="sr" for="bc-name"></label><input id="bc-name" name="name" autocomplete="name">' +
     '    <label class="sr" for="bc-email"></label><input id="bc-email" name="email" type="email" autocomplete="email"></div>' +
     '    <label class="sr" for="bc-text"></label><textarea id="bc-text" name="text" maxlength="2000" required></textarea>' +
@@ -81,7 +88,7 @@
     '</section>';
 
   function $(sel) { return root.querySelector(sel); }
-  var fab = $(".fab"), panel = $(".panel"), log = $(".log"), form = $("form"), err = $(".err"), badge = $(".badge");
+  var fab = $(".fab"), panel = $(".panel"), log = $(".log"), form = $("form.main"), err = $(".err"), badge = $(".badge");
   $(".fab-label").textContent = T.open;
   $("#bc-title").textContent = T.title;
   $(".close").textContent = T.close;
@@ -89,7 +96,25 @@
   $("label[for=bc-name]").textContent = T.name; $("#bc-name").placeholder = T.name;
   $("label[for=bc-email]").textContent = T.contact; $("#bc-email").placeholder = T.contact;
   $("label[for=bc-text]").textContent = T.message; $("#bc-text").placeholder = T.message;
-  $(".send").textContent = T.send;
+  $("form.main .send").textContent = T.send;
+  $(".lookup summary").textContent = T.lookup;
+  $("label[for=bc-number]").textContent = T.ticket; $("#bc-number").placeholder = "BC-" + office + "-…";
+  $("label[for=bc-code]").textContent = T.code;
+  $("form.lk .send").textContent = T.check;
+  $("form.lk").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var out = $(".lk-out");
+    out.textContent = "…";
+    fetch(base + "/api/v1/tickets/lookup/", {
+      method: "POST", credentials: "omit",
+      headers: { "Content-Type": "application/json", "Accept-Language": lang },
+      body: JSON.stringify({ number: $("#bc-number").value.trim(), code: $("#bc-code").value.trim() })
+    }).then(function (r) { return r.json().then(function (d) { return { status: r.status, data: d }; }); })
+      .then(function (res) {
+        if (res.status !== 200) { out.textContent = (res.data.error && res.data.error.message) || T.notFound; return; }
+        out.textContent = res.data.ticket_number + ": " + res.data.status_label + (res.data.answer ? "\n\n" + res.data.answer : "");
+      }).catch(function () { out.textContent = T.error; });
+  });
 
   function api(method, path, body) {
     var headers = { "Content-Type": "application/json", "Accept-Language": lang };

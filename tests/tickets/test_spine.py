@@ -143,21 +143,51 @@ def test_an_empty_reply_is_a_form_error(officer_client, office):
     assert Message.objects.filter(direction="out").count() == 0
 
 
-def test_inbox_query_count_does_not_grow_with_the_list(officer_client, office, django_assert_max_num_queries):
+def _bulk_inquiries(account, n):
+    import uuid
+
+    from django.utils import timezone
+
+    from tickets.models import Requester
+
+    batch = uuid.uuid4().hex[:8]
+    requesters = Requester.objects.bulk_create(
+        Requester(account=account, external_id=f"bulk-{batch}-{i}", display_name=f"R {i}") for i in range(n)
+    )
+    now = timezone.now()
+    Inquiry.objects.bulk_create(
+        Inquiry(
+            office=account.office,
+            account=account,
+            requester=r,
+            received_at=now,
+            preview=f"Pertanyaan {i}",
+            response_due=now,
+            response_status="running",
+            effective_start=now,
+        )
+        for i, r in enumerate(requesters)
+    )
+
+
+def test_inbox_query_count_is_the_same_with_5_or_500_inquiries(officer_client, office, django_assert_max_num_queries):
     account = factories.ChannelAccountFactory(office=office)
-    factories.InquiryFactory.create_batch(5, account=account)
-    with django_assert_max_num_queries(12) as few:
+    _bulk_inquiries(account, 5)
+    with django_assert_max_num_queries(16) as few:
         officer_client.get(reverse("tickets:inbox"))
-    factories.InquiryFactory.create_batch(40, account=account)
+    _bulk_inquiries(account, 495)
     with django_assert_max_num_queries(len(few.captured_queries)):
         officer_client.get(reverse("tickets:inbox"))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        officer_client.get(reverse("tickets:inbox") + "?partial=1&queue=at_risk&q=Pertanyaan")
 
 
 def test_conversation_query_count_does_not_grow_with_the_thread(officer_client, office, django_assert_max_num_queries):
     inquiry = factories.InquiryFactory(account__office=office)
     factories.MessageFactory.create_batch(3, inquiry=inquiry)
-    with django_assert_max_num_queries(15) as few:
+    with django_assert_max_num_queries(20) as few:
         officer_client.get(reverse("tickets:conversation", args=[inquiry.pk]))
     factories.MessageFactory.create_batch(60, inquiry=inquiry)
+    _bulk_inquiries(inquiry.account, 500)
     with django_assert_max_num_queries(len(few.captured_queries)):
         officer_client.get(reverse("tickets:conversation", args=[inquiry.pk]))

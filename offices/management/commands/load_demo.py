@@ -17,7 +17,7 @@ from channels_intake.models import ChannelAccount, ChannelKind, OutboundMessage
 from offices.models import Office, Role, SpecialHours, StaffProfile, Typology
 from offices.services import office_create, staff_assign
 from sla import services as sla_services
-from tickets.models import Inquiry, Message
+from tickets.models import Inquiry, Message, Unit
 from tickets.services import inbound_message_receive
 
 DEMO_PASSWORD = "demo-bea-cukai"
@@ -31,10 +31,12 @@ TYPOLOGIES = [
     ("KPPBC TMP C", 2, "Kantor kecil dan perbatasan"),
     ("KPPBC Pratama", 1, "Tipe lama"),
     ("Kantor Wilayah", 3, "Kanwil DJBC"),
+    ("Kantor Pusat", 6, "Kantor Pusat DJBC"),
 ]
 
 # code, name, kind, typology, zone, parent code, 24/7, slug suffix
 OFFICES = [
+    ("001000", "Kantor Pusat DJBC", Office.Kind.HEAD_OFFICE, "Kantor Pusat", "Asia/Jakarta", None, False, "pusat"),
     (
         "090000",
         "Kanwil DJBC Sulawesi Bagian Selatan",
@@ -135,6 +137,7 @@ class Command(BaseCommand):
             offices = self._offices(typologies)
             users = self._staff(offices)
             accounts = self._channels(offices)
+            self._units(offices, users)
         created = 0
         for code in SERVICE_OFFICES:
             created += self._inquiries(offices[code], accounts[code], users[code])
@@ -226,6 +229,52 @@ class Command(BaseCommand):
                 staff[role] = user
             result[code] = staff
         return result
+
+    def _units(self, offices, users) -> None:
+        """Units every demo office escalates to: its own section, its regional office, two directorates."""
+        service = [offices[code] for code in SERVICE_OFFICES]
+        head = offices["001000"]
+        directorates = [
+            ("Direktorat Teknis Kepabeanan", "pusat.kepabeanan"),
+            ("Direktorat Teknis dan Fasilitas Cukai", "pusat.cukai"),
+        ]
+        for name, username in directorates:
+            coordinator = self._user(username, "Koordinator", name.split()[-1])
+            if not StaffProfile.objects.filter(user=coordinator).exists():
+                staff_assign(user=coordinator, office=head, role=Role.COORDINATOR)
+            unit, created = Unit.objects.get_or_create(
+                name=name,
+                home_office=head,
+                defaults={"kind": Unit.Kind.DIRECTORATE, "coordinator": coordinator},
+            )
+            if created:
+                unit.offices.set(service)
+                unit.members.add(coordinator)
+        for code in SERVICE_OFFICES:
+            office, staff = offices[code], users[code]
+            short = next(o[7] for o in OFFICES if o[0] == code)
+            unit, created = Unit.objects.get_or_create(
+                name=f"Seksi Pelayanan Kepabeanan dan Cukai ({short.title()})",
+                home_office=office,
+                defaults={
+                    "kind": Unit.Kind.SECTION,
+                    "coordinator": staff[Role.COORDINATOR],
+                    # One office shows the approval step: the coordinator signs off final answers.
+                    "requires_approval": code == "050100",
+                },
+            )
+            if created:
+                unit.offices.add(office)
+                unit.members.add(staff[Role.COORDINATOR], *staff["officers"][1:])
+            if office.parent_id:
+                regional, created = Unit.objects.get_or_create(
+                    name=f"Bidang Kepabeanan dan Cukai, {office.parent.name}",
+                    home_office=office.parent,
+                    defaults={"kind": Unit.Kind.REGIONAL, "coordinator": staff[Role.HEAD]},
+                )
+                if created:
+                    regional.members.add(staff[Role.HEAD])
+                regional.offices.add(office)
 
     def _channels(self, offices) -> dict[str, dict]:
         result = {}

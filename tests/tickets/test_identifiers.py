@@ -1,0 +1,75 @@
+"""Identity and document references: validation by type, detection in messages, masking."""
+
+import pytest
+
+from tickets.identifiers import InvalidReference, detect, mask, validate
+
+VALID_NIK = "3171074507900004"  # Jakarta Pusat, born 05-07-1990 (+40: female), sequence 0004
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "normalised"),
+    [
+        ("nik", VALID_NIK, VALID_NIK),
+        ("npwp", "01.312.166.0-091.000", "013121660091000"),
+        ("imei", "490154203237518", "490154203237518"),
+        ("awb", "123-12345675", "123-12345675"),
+        ("awb", "12312345675", "123-12345675"),
+        ("aju", "05010020ABCDEF20261207000123", None),
+        ("aju", "050120ABC12320261207000123", "050120ABC12320261207000123"),
+        ("passport", "b1234567", "B1234567"),
+        ("nib", "1234567890123", "1234567890123"),
+        ("bl", "MAEU-123456789", "MAEU-123456789"),
+    ],
+)
+def test_validation_by_type(kind, value, normalised):
+    if normalised is None:
+        with pytest.raises(InvalidReference):
+            validate(kind, value)
+    else:
+        assert validate(kind, value) == normalised
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("nik", "3171074507900"),  # too short
+        ("nik", "3171079913900004"),  # month 13... and day 99
+        ("npwp", "01.312.166.1-091.000"),  # wrong check digit
+        ("imei", "490154203237517"),  # Luhn fails
+        ("awb", "123-12345674"),  # serial mod 7 is 5, not 4
+        ("aju", "050120ABC12320261307000123"),  # month 13
+        ("passport", "12345"),
+        ("passport", "123456789"),  # digits only
+    ],
+)
+def test_invalid_references_are_refused(kind, value):
+    with pytest.raises(InvalidReference):
+        validate(kind, value)
+
+
+def test_detect_finds_references_in_a_message():
+    text = (
+        f"Selamat siang, NIK saya {VALID_NIK}, resi AWB 123-12345675, nomor aju 050120ABC12320261207000123, "
+        "IMEI HP 490154203237518. Nomor 1234567890123456 bukan NIK valid."
+    )
+    found = {(ref.kind, ref.value) for ref in detect(text)}
+    assert found == {
+        ("nik", VALID_NIK),
+        ("awb", "123-12345675"),
+        ("aju", "050120ABC12320261207000123"),
+        ("imei", "490154203237518"),
+    }
+
+
+def test_a_15_digit_number_next_to_npwp_is_an_npwp():
+    assert [(r.kind, r.value) for r in detect("NPWP kami 013121660091000")] == [("npwp", "013121660091000")]
+
+
+def test_passport_next_to_the_word():
+    assert [(r.kind, r.value) for r in detect("nomor paspor saya B1234567 terima kasih")] == [("passport", "B1234567")]
+
+
+def test_mask_keeps_the_last_four():
+    assert mask(VALID_NIK) == "••••••••••••0004"
+    assert mask("123") == "123"

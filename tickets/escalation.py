@@ -1,0 +1,400 @@
+"""Escalation tickets: numbering, escalating an inquiry, working the ticket, the final answer, the lookup.
+
+Services in the sense of the style guide: keyword-only, one transaction, audit log written.
+"""
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from audit.services import audit_record
+from offices.models import Office, Role, StaffProfile
+from offices.selectors import zone_label
+from sla import services as sla_services
+from sla.models import Notification
+
+from .models import Inquiry, Message, Ticket, TicketCounter, TicketEvent, Unit
+from .permissions import can_work_inquiry
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed from a phone
+CODE_LENGTH = 6
+
+
+# --- Numbers and codes -------------------------------------------------------------------------------------
+def ticket_number_next(*, office: Office, day) -> str:
+    """`BC-<office>-<YYYYMMDD>-<NNNN>`: the next number of the office's local date, in the caller's transaction.
+
+    One atomic upsert: concurrent escalations each get their own number, and a rolled-back escalation rolls
+    its increment back too, so numbers have neither gaps nor duplicates.
+    """
+    table = TicketCounter._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (office_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608 - identifiers only
+        f"ON CONFLICT (office_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [office.pk, connection.ops.adapt_datefield_value(day)])
+        sequence = cursor.fetchone()[0]
+    return f"BC-{office.code}-{day:%Y%m%d}-{sequence:04d}"
+
+
+def _code_hash(number: str, code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"{number}:{code.upper()}".encode(), hashlib.sha256).hexdigest()
+
+
+def new_verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+# --- Permissions -------------------------------------------------------------------------------------------
+def can_work_ticket(user, ticket: Ticket) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    unit = ticket.unit
+    return user.pk == unit.coordinator_id or unit.members.filter(pk=user.pk).exists()
+
+
+def is_coordinator(user, unit: Unit) -> bool:
+    return getattr(user, "is_superuser", False) or user.pk == unit.coordinator_id
+
+
+def _require_worker(user, ticket: Ticket) -> None:
+    if not can_work_ticket(user, ticket):
+        raise PermissionDenied(_("Only members of %(unit)s can work this ticket.") % {"unit": ticket.unit})
+
+
+def _event(ticket: Ticket, kind: str, author, text: str = "", **changes) -> None:
+    TicketEvent.objects.create(ticket=ticket, kind=kind, author=author, text=text)
+    audit_record(
+        actor=author,
+        action=f"ticket.{kind}",
+        obj=ticket,
+        office_code=ticket.office.code,
+        changes={"text": text[:500], **changes} if text else changes,
+    )
+
+
+def _notify(users, *, inquiry: Inquiry, kind: str, text: str) -> None:
+    Notification.objects.bulk_create(
+        Notification(user=user, inquiry=inquiry, kind=kind, text=text[:300]) for user in {u for u in users if u}
+    )
+
+
+def _local(moment: datetime, office: Office) -> str:
+    local = timezone.localtime(moment, ZoneInfo(office.timezone))
+    return f"{formats.date_format(local, 'l j F Y H:i')} {zone_label(office.timezone)}"
+
+
+# --- Escalating ----------------------------------------------------------------------------------------------
+@transaction.atomic
+def inquiry_escalate(*, inquiry: Inquiry, unit: Unit, summary: str, needed: str = "", actor) -> tuple[Ticket, str]:
+    """Escalate to `unit`: a ticket with its number; the number goes to the requester (meeting the response
+    target on delivery) and the resolution target starts. Returns the ticket and its verification code.
+    """
+    from channels_intake.services import outbox_enqueue
+
+    if not can_work_inquiry(actor, inquiry):
+        raise PermissionDenied(_("You cannot escalate inquiries of another office."))
+    inquiry = Inquiry.objects.select_for_update().select_related("office", "account", "requester").get(pk=inquiry.pk)
+    summary = (summary or "").strip()
+    errors = {}
+    if not summary:
+        errors["summary"] = _("Write what the unit needs to know.")
+    if inquiry.status == Inquiry.Status.CLOSED:
+        errors["unit"] = _("This inquiry is closed.")
+    elif Ticket.objects.filter(inquiry=inquiry).exists():
+        errors["unit"] = _("This inquiry is already escalated (%(number)s).") % {"number": inquiry.ticket.number}
+    if not unit.is_active or not unit.offices.filter(pk=inquiry.office_id).exists():
+        errors["unit"] = _("%(office)s does not escalate to this unit.") % {"office": inquiry.office}
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    day = timezone.localtime(now, ZoneInfo(inquiry.office.timezone)).date()
+    number = ticket_number_next(office=inquiry.office, day=day)
+    code = new_verification_code()
+    ticket = Ticket.objects.create(
+        number=number,
+        verification_hash=_code_hash(number, code),
+        inquiry=inquiry,
+        office=inquiry.office,
+        unit=unit,
+        summary=summary,
+        needed=(needed or "").strip(),
+        created_by=actor,
+    )
+    sla_services.resolution_clock_start(inquiry=inquiry)
+    inquiry.status = Inquiry.Status.ESCALATED if inquiry.paused_at is None else Inquiry.Status.WAITING
+    if inquiry.assigned_to_id is None:
+        inquiry.assigned_to = actor
+    inquiry.last_message_at = now
+    inquiry.save()
+
+    with translation.override(inquiry.requester.language or "id"):
+        text = _(
+            "Your question has been forwarded to %(unit)s. Ticket number: %(number)s, verification code: "
+            "%(code)s. The final answer will reach you by %(due)s at the latest. You can check the ticket at "
+            "%(url)s. This service is free of charge."
+        ) % {
+            "unit": unit.name,
+            "number": number,
+            "code": code,
+            "due": _local(inquiry.resolution_due, inquiry.office),
+            "url": f"{settings.SITE_URL}/tiket/",
+        }
+    message = Message.objects.create(
+        inquiry=inquiry, direction=Message.Direction.OUTBOUND, kind=Message.Kind.TICKET_NUMBER, author=actor, text=text
+    )
+    outbox_enqueue(message=message)
+    _event(
+        ticket,
+        TicketEvent.Kind.STATUS,
+        actor,
+        _("Escalated to %(unit)s: %(summary)s") % {"unit": unit.name, "summary": summary},
+        unit=unit.name,
+        number=number,
+    )
+    _notify(
+        [unit.coordinator, *unit.members.all()],
+        inquiry=inquiry,
+        kind="ticket.new",
+        text=_("New ticket %(number)s for %(unit)s.") % {"number": number, "unit": unit.name},
+    )
+    return ticket, code
+
+
+# --- Working the ticket --------------------------------------------------------------------------------------
+def _lock(ticket: Ticket) -> Ticket:
+    return (
+        Ticket.objects.select_for_update()
+        .select_related("unit", "office", "inquiry__requester", "inquiry__account", "inquiry__office")
+        .get(pk=ticket.pk)
+    )
+
+
+@transaction.atomic
+def ticket_take(*, ticket: Ticket, actor) -> Ticket:
+    ticket = _lock(ticket)
+    _require_worker(actor, ticket)
+    if ticket.status == Ticket.Status.ANSWERED:
+        raise ValidationError(_("This ticket is answered."))
+    ticket.assigned_to = actor
+    if ticket.status == Ticket.Status.OPEN:
+        ticket.status = Ticket.Status.IN_PROGRESS
+    ticket.save(update_fields=["assigned_to", "status"])
+    _event(ticket, TicketEvent.Kind.STATUS, actor, _("Taken by %(name)s") % {"name": actor.get_username()})
+    return ticket
+
+
+@transaction.atomic
+def ticket_comment(*, ticket: Ticket, actor, text: str) -> TicketEvent:
+    ticket = _lock(ticket)
+    if not (can_work_ticket(actor, ticket) or can_work_inquiry(actor, ticket.inquiry)):
+        raise PermissionDenied(_("You cannot comment on this ticket."))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write the comment first.")})
+    _event(ticket, TicketEvent.Kind.COMMENT, actor, text)
+    return ticket.events.last()
+
+
+@transaction.atomic
+def ticket_request_info(*, ticket: Ticket, actor, text: str, ask: str = "officer") -> Ticket:
+    """Ask the escalating officer (a notice) or the requester (a request for data on the original channel)."""
+    from .services import reply_send
+
+    ticket = _lock(ticket)
+    _require_worker(actor, ticket)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write what you need.")})
+    if ask not in ("officer", "requester"):
+        raise ValidationError({"ask": _("Ask the officer or the requester.")})
+    if ask == "requester":
+        reply_send(inquiry=ticket.inquiry, author=actor, text=text, kind="request_data", check_office=False)
+    else:
+        officers = (
+            [ticket.inquiry.assigned_to]
+            if ticket.inquiry.assigned_to_id
+            else [
+                p.user
+                for p in StaffProfile.objects.filter(office=ticket.office, role=Role.OFFICER).select_related("user")
+            ]
+        )
+        _notify(
+            officers,
+            inquiry=ticket.inquiry,
+            kind="ticket.request_info",
+            text=_("%(number)s: %(unit)s asks: %(text)s")
+            % {"number": ticket.number, "unit": ticket.unit, "text": text},
+        )
+    ticket.status = Ticket.Status.WAITING_INFO
+    ticket.save(update_fields=["status"])
+    _event(ticket, TicketEvent.Kind.REQUEST_INFO, actor, text, ask=ask)
+    return ticket
+
+
+@transaction.atomic
+def ticket_reassign(*, ticket: Ticket, actor, unit: Unit, reason: str) -> Ticket:
+    ticket = _lock(ticket)
+    _require_worker(actor, ticket)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the ticket moves to another unit.")})
+    if unit.pk == ticket.unit_id or not unit.is_active:
+        raise ValidationError({"unit": _("Choose another active unit.")})
+    previous = ticket.unit
+    ticket.unit, ticket.assigned_to, ticket.status = unit, None, Ticket.Status.OPEN
+    ticket.save(update_fields=["unit", "assigned_to", "status"])
+    _event(ticket, TicketEvent.Kind.REASSIGN, actor, reason, from_unit=previous.name, to_unit=unit.name)
+    _notify(
+        [unit.coordinator, *unit.members.all()],
+        inquiry=ticket.inquiry,
+        kind="ticket.new",
+        text=_("Ticket %(number)s moved to %(unit)s: %(reason)s")
+        % {"number": ticket.number, "unit": unit.name, "reason": reason},
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_answer(*, ticket: Ticket, actor, text: str) -> Ticket:
+    """The final answer. Where the unit requires it, a member's answer waits for the coordinator's approval."""
+    ticket = _lock(ticket)
+    _require_worker(actor, ticket)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write the final answer first.")})
+    if ticket.status == Ticket.Status.ANSWERED:
+        raise ValidationError({"text": _("This ticket is already answered.")})
+    if ticket.unit.requires_approval and not is_coordinator(actor, ticket.unit):
+        ticket.draft_answer, ticket.draft_by, ticket.status = text, actor, Ticket.Status.AWAITING_APPROVAL
+        ticket.save(update_fields=["draft_answer", "draft_by", "status"])
+        _event(ticket, TicketEvent.Kind.DRAFT, actor, text)
+        _notify(
+            [ticket.unit.coordinator],
+            inquiry=ticket.inquiry,
+            kind="ticket.approval",
+            text=_("%(number)s: a final answer awaits your approval.") % {"number": ticket.number},
+        )
+        return ticket
+    return _deliver_final(ticket, actor, text)
+
+
+@transaction.atomic
+def ticket_approve(*, ticket: Ticket, actor, approve: bool = True, reason: str = "") -> Ticket:
+    ticket = _lock(ticket)
+    if not is_coordinator(actor, ticket.unit):
+        raise PermissionDenied(_("Only the unit's coordinator approves final answers."))
+    if ticket.status != Ticket.Status.AWAITING_APPROVAL or not ticket.draft_answer:
+        raise ValidationError(_("No answer awaits approval."))
+    if not approve:
+        ticket.status = Ticket.Status.IN_PROGRESS
+        ticket.save(update_fields=["status"])
+        _event(ticket, TicketEvent.Kind.REJECTION, actor, reason)
+        _notify(
+            [ticket.draft_by],
+            inquiry=ticket.inquiry,
+            kind="ticket.rejected",
+            text=_("%(number)s: answer returned: %(reason)s") % {"number": ticket.number, "reason": reason},
+        )
+        return ticket
+    ticket.approved_by = actor
+    ticket.save(update_fields=["approved_by"])
+    _event(ticket, TicketEvent.Kind.APPROVAL, actor)
+    return _deliver_final(ticket, ticket.draft_by or actor, ticket.draft_answer)
+
+
+def _deliver_final(ticket: Ticket, author, text: str) -> Ticket:
+    """Send the final answer on the original channel; where it cannot go any more, use the requester's e-mail
+    or leave it for the public lookup, and say so on the ticket."""
+    from channels_intake.services import inquiry_reply_window, outbox_enqueue
+
+    inquiry = (
+        Inquiry.objects.select_for_update().select_related("office", "account", "requester").get(pk=ticket.inquiry_id)
+    )
+    now = timezone.now()
+    message = Message.objects.create(
+        inquiry=inquiry, direction=Message.Direction.OUTBOUND, kind=Message.Kind.FINAL_ANSWER, author=author, text=text
+    )
+    window = inquiry_reply_window(inquiry, now=now)
+    requester = inquiry.requester
+    if window.allowed:
+        outbox_enqueue(message=message)
+        note = ""
+    elif requester.contact_email:
+        transaction.on_commit(lambda: _mail_final_answer(ticket.number, requester.contact_email, text))
+        sla_services.target_met(inquiry=inquiry, target="resolution", at=now, by=author)
+        note = _("The channel no longer accepts replies (%(reason)s); sent by e-mail to %(email)s.") % {
+            "reason": window.reason,
+            "email": requester.contact_email,
+        }
+    else:
+        fallback = requester.contact_phone and _(
+            "call %(phone)s",
+        ) % {"phone": requester.contact_phone}
+        note = _(
+            "The channel no longer accepts replies (%(reason)s). The answer is published for the public lookup; "
+            "%(fallback)s."
+        ) % {"reason": window.reason, "fallback": fallback or _("no other contact was given")}
+    ticket.final_answer, ticket.answered_at, ticket.status, ticket.delivery_note = (
+        text,
+        now,
+        Ticket.Status.ANSWERED,
+        note[:300],
+    )
+    ticket.save(update_fields=["final_answer", "answered_at", "status", "delivery_note"])
+    inquiry.status, inquiry.outcome, inquiry.closed_at, inquiry.last_message_at = (
+        Inquiry.Status.CLOSED,
+        Inquiry.Outcome.ANSWERED,
+        now,
+        now,
+    )
+    inquiry.save(update_fields=["status", "outcome", "closed_at", "last_message_at"])
+    _event(ticket, TicketEvent.Kind.ANSWER, author, text, delivery=note or "channel")
+    return ticket
+
+
+def _mail_final_answer(number: str, email: str, text: str) -> None:
+    send_mail(_("Answer to your question (ticket %(number)s)") % {"number": number}, text, None, [email])
+
+
+@transaction.atomic
+def ticket_mark_delivered(*, ticket: Ticket, actor, how: str) -> Ticket:
+    """The final answer reached the requester another way (a phone call): meets the resolution target now."""
+    ticket = _lock(ticket)
+    if not (can_work_ticket(actor, ticket) or can_work_inquiry(actor, ticket.inquiry)):
+        raise PermissionDenied(_("You cannot update this ticket."))
+    if ticket.status != Ticket.Status.ANSWERED:
+        raise ValidationError(_("The ticket has no final answer yet."))
+    how = (how or "").strip()
+    if not how:
+        raise ValidationError({"how": _("Say how the answer reached the requester.")})
+    inquiry = Inquiry.objects.select_for_update().select_related("office").get(pk=ticket.inquiry_id)
+    sla_services.target_met(inquiry=inquiry, target="resolution", at=timezone.now(), by=actor)
+    ticket.delivery_note = (_("Delivered: %(how)s") % {"how": how})[:300]
+    ticket.save(update_fields=["delivery_note"])
+    _event(ticket, TicketEvent.Kind.STATUS, actor, ticket.delivery_note)
+    return ticket
+
+
+# --- Public lookup -----------------------------------------------------------------------------------------
+def ticket_lookup(*, number: str, code: str) -> Ticket | None:
+    """The ticket when number and code match, else None; the same work either way (no timing oracle)."""
+    number = (number or "").strip().upper()
+    code = (code or "").strip().upper()
+    ticket = Ticket.objects.select_related("unit", "office").filter(number=number).first()
+    expected = ticket.verification_hash if ticket else _code_hash("-", "-")
+    given = _code_hash(number, code)
+    if hmac.compare_digest(expected, given) and ticket is not None:
+        return ticket
+    return None

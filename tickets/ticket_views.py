@@ -1,0 +1,168 @@
+"""Pages of escalation tickets: the units' queue, a ticket, and the public lookup at /tiket/."""
+
+from django import forms
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from . import escalation, selectors
+from .lookup import lookup_allowed
+from .models import Inquiry, Ticket, Unit
+
+
+class LookupForm(forms.Form):
+    number = forms.CharField(label=gettext_lazy("Ticket number"), max_length=40)
+    code = forms.CharField(label=gettext_lazy("Verification code"), max_length=20)
+
+
+def public_lookup(request):
+    """No login: the requester types the number and the code printed with it."""
+    form = LookupForm(request.POST or None)
+    ticket, error, status = None, "", 200
+    if request.method == "POST" and form.is_valid():
+        if not lookup_allowed(address=request.META.get("REMOTE_ADDR", ""), number=form.cleaned_data["number"]):
+            error, status = _("Too many attempts. Try again later."), 429
+        else:
+            ticket = escalation.ticket_lookup(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
+            if ticket is None:
+                error, status = _("No ticket with this number and code."), 404
+    return render(request, "tickets/lookup.html", {"form": form, "ticket": ticket, "error": error}, status=status)
+
+
+@login_required
+def ticket_queue(request):
+    status = request.GET.get("status", "")
+    unit = request.GET.get("unit", "")
+    status = status if status in Ticket.Status.values else ""
+    unit_id = int(unit) if unit.isdigit() else None
+    tickets = selectors.ticket_list(user=request.user, unit=unit_id, status=status, q=request.GET.get("q", ""))
+    page = Paginator(tickets, 25).get_page(request.GET.get("page"))
+    units = Unit.objects.filter(is_active=True)
+    if not request.user.is_superuser:
+        units = units.filter(members=request.user) | units.filter(coordinator=request.user)
+    return render(
+        request,
+        "tickets/ticket_queue.html",
+        {
+            "page": page,
+            "status": status,
+            "unit": unit_id,
+            "units": units.distinct(),
+            "statuses": Ticket.Status.choices,
+            "q": request.GET.get("q", ""),
+        },
+    )
+
+
+def _ticket(request, number: str) -> Ticket:
+    ticket = selectors.visible_tickets(request.user).filter(number=number).prefetch_related("events__author").first()
+    if ticket is None:
+        raise Http404(_("No such ticket for you."))
+    return ticket
+
+
+@login_required
+def ticket_detail(request, number: str):
+    ticket = _ticket(request, number)
+    timezone.activate(ticket.office.timezone)
+    other_units = Unit.objects.filter(is_active=True).exclude(pk=ticket.unit_id)
+    return render(
+        request,
+        "tickets/ticket_detail.html",
+        {
+            "ticket": ticket,
+            "events": list(ticket.events.all()),
+            "can_work": escalation.can_work_ticket(request.user, ticket),
+            "is_coordinator": escalation.is_coordinator(request.user, ticket.unit),
+            "other_units": other_units,
+        },
+    )
+
+
+ACTIONS = {"take", "comment", "request_info", "reassign", "answer", "approve", "reject", "delivered"}
+
+
+@login_required
+@require_POST
+def ticket_action(request, number: str, action: str):
+    if action not in ACTIONS:
+        raise Http404
+    ticket = _ticket(request, number)
+    data = request.POST
+    try:
+        if action == "take":
+            escalation.ticket_take(ticket=ticket, actor=request.user)
+        elif action == "comment":
+            escalation.ticket_comment(ticket=ticket, actor=request.user, text=data.get("text", ""))
+        elif action == "request_info":
+            escalation.ticket_request_info(
+                ticket=ticket, actor=request.user, text=data.get("text", ""), ask=data.get("ask", "officer")
+            )
+        elif action == "reassign":
+            unit = Unit.objects.filter(pk=data.get("unit") or 0).first()
+            if unit is None:
+                raise ValidationError({"unit": _("Choose a unit.")})
+            escalation.ticket_reassign(ticket=ticket, actor=request.user, unit=unit, reason=data.get("reason", ""))
+        elif action == "answer":
+            escalation.ticket_answer(ticket=ticket, actor=request.user, text=data.get("text", ""))
+        elif action in ("approve", "reject"):
+            escalation.ticket_approve(
+                ticket=ticket, actor=request.user, approve=action == "approve", reason=data.get("reason", "")
+            )
+        elif action == "delivered":
+            escalation.ticket_mark_delivered(ticket=ticket, actor=request.user, how=data.get("how", ""))
+    except PermissionDenied as exc:
+        flash.error(request, str(exc) or _("Not allowed."))
+    except ValidationError as exc:
+        flash.error(request, " ".join(exc.messages))
+    else:
+        flash.success(request, _("Done."))
+    return redirect("tickets:ticket", number=ticket.number)
+
+
+class EscalateForm(forms.Form):
+    unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=Unit.objects.none())
+    summary = forms.CharField(label=gettext_lazy("Summary for the unit"), widget=forms.Textarea(attrs={"rows": 3}))
+    needed = forms.CharField(
+        label=gettext_lazy("What is needed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, office_code: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = selectors.units_for_office(office_code=office_code)
+
+
+@login_required
+@require_POST
+def inquiry_escalate(request, pk: int):
+    try:
+        inquiry = selectors.inquiry_detail(user=request.user, pk=pk)
+    except Inquiry.DoesNotExist as exc:
+        raise Http404 from exc
+    form = EscalateForm(request.POST, office_code=inquiry.office.code)
+    if not form.is_valid():
+        flash.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("tickets:conversation", pk=pk)
+    try:
+        ticket, _code = escalation.inquiry_escalate(
+            inquiry=inquiry,
+            unit=form.cleaned_data["unit"],
+            summary=form.cleaned_data["summary"],
+            needed=form.cleaned_data["needed"],
+            actor=request.user,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        flash.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("tickets:conversation", pk=pk)
+    flash.success(
+        request,
+        _("Escalated: ticket %(number)s. The number is on its way to the requester.") % {"number": ticket.number},
+    )
+    return redirect("tickets:conversation", pk=pk)
