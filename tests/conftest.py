@@ -70,3 +70,22 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture
+def english(client):
+    """Pages in English (the language a user picks; pages ignore the browser's Accept-Language)."""
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def close_worker_connections() -> None:
+    """A worker thread's database connection outlives it; end it so the test database can be dropped."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )

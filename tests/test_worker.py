@@ -8,6 +8,7 @@ from celery.contrib.testing.worker import start_worker
 from channels_intake.models import OutboundMessage
 from helpdesk.celery import app
 from tests import factories
+from tests.conftest import close_worker_connections
 from tickets.models import TargetStatus
 from tickets.services import inbound_message_receive, reply_send
 
@@ -18,6 +19,7 @@ def redis_app(redis_url):
     app.conf.update(broker_url=redis_url, task_always_eager=False, broker_transport_options={})
     app._pool = None
     yield app
+    close_worker_connections()
     app.conf.update(saved)
     app._pool = None
 

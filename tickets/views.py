@@ -354,7 +354,10 @@ def thread_partial(request, pk: int):
     """The thread alone, for the conversation's live refresh."""
     inquiry = _get_inquiry(request, pk)
     _activate_zone(request.user, inquiry.office)
-    return render(request, "tickets/_thread.html", {"inquiry": inquiry, "thread": list(inquiry.messages.all())})
+    badge = sla_badges([inquiry], now=timezone.now())[inquiry.pk]
+    return render(
+        request, "tickets/_thread.html", {"inquiry": inquiry, "thread": list(inquiry.messages.all()), "badge": badge}
+    )
 
 
 @login_required

@@ -62,7 +62,7 @@
     '.you{align-self:flex-end;background:#e8f0fe}.office{align-self:flex-start;background:#f1f3f5}.pending{opacity:.6}' +
     'form{display:flex;flex-direction:column;gap:6px;padding:10px 12px;border-top:1px solid #dde3ea}' +
     'input,textarea{font-size:14px;padding:6px 8px;border:1px solid #8a94a3;border-radius:5px;width:100%}textarea{resize:none;height:60px}' +
-    '.row{display:flex;gap:6px}.send{background:#0b3d91;color:#fff;border:0;border-radius:5px;padding:8px 14px;cursor:pointer;align-self:flex-end}' +
+    '.row{display:flex;gap:6px}.row[hidden]{display:none}.send{background:#0b3d91;color:#fff;border:0;border-radius:5px;padding:8px 14px;cursor:pointer;align-self:flex-end}' +
     '.eta{margin:0;padding:6px 12px;font-size:12px;background:#f5f7fa;border-top:1px solid #dde3ea}.eta[hidden]{display:none}' +
     '.lookup{padding:4px 12px;border-top:1px solid #dde3ea;font-size:13px}.lookup summary{cursor:pointer;color:#0b3d91}' +
     '.lookup form{border:0;padding:6px 0}.lk-out{white-space:pre-wrap}' +
@@ -138,19 +138,25 @@
     }).catch(function () {});
   }
 
+  function stamp(msg) {
+    return (msg.from === "you" ? T.you : T.officeLabel) +
+      (msg.created_at ? " · " + new Date(msg.created_at).toLocaleTimeString(lang === "id" ? "id-ID" : "en-GB", { hour: "2-digit", minute: "2-digit" }) : "");
+  }
+
   function render(msg, pending) {
     var key = msg.id ? "id" + msg.id : msg.client_id;
     if (state.seen[key]) return;
     if (msg.client_id && state.seen[msg.client_id]) {
-      state.seen[msg.client_id].classList.remove("pending");
-      state.seen[key] = state.seen[msg.client_id];
+      var mine = state.seen[msg.client_id];
+      mine.classList.remove("pending");
+      if (msg.created_at) mine.querySelector("small").textContent = stamp(msg);
+      state.seen[key] = mine;
       return;
     }
     var li = document.createElement("li");
     li.className = "m " + (msg.from === "you" ? "you" : "office") + (pending ? " pending" : "");
     var small = document.createElement("small");
-    small.textContent = (msg.from === "you" ? T.you : T.officeLabel) +
-      (msg.created_at ? " · " + new Date(msg.created_at).toLocaleTimeString(lang === "id" ? "id-ID" : "en-GB", { hour: "2-digit", minute: "2-digit" }) : "");
+    small.textContent = stamp(msg);
     var body = document.createElement("span");
     body.className = "t";
     body.textContent = msg.text;

@@ -9,6 +9,7 @@ from channels_intake.models import InboundEvent
 from channels_intake.tasks import redrive_inbound
 from helpdesk.celery import app
 from tests import factories
+from tests.conftest import close_worker_connections
 from tests.channels_intake.test_webhooks import body_of, post
 from tickets.models import Message
 
@@ -24,6 +25,7 @@ def broker(redis_url):
         app.amqp._producer_pool = None
 
     yield point_at
+    close_worker_connections()
     app.conf.update(saved)
     app._pool = None
     app.amqp._producer_pool = None

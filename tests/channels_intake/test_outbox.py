@@ -248,12 +248,12 @@ def test_messenger_refuses_after_7_days(office, officer):
     assert not Message.objects.filter(direction="out").exists()
 
 
-def test_the_conversation_page_tells_the_officer_about_the_window(client, office, officer):
+def test_the_conversation_page_tells_the_officer_about_the_window(english, client, office, officer):
     client.force_login(officer)
     near = make_inquiry(office, "whatsapp", last_inbound_minutes=60)
     closed = make_inquiry(office, "whatsapp", external="user-2", last_inbound_minutes=30 * 60)
-    near_page = client.get(f"/inbox/{near.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    closed_page = client.get(f"/inbox/{closed.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    near_page = client.get(f"/inbox/{near.pk}/").content.decode()
+    closed_page = client.get(f"/inbox/{closed.pk}/").content.decode()
     assert "accepts replies until" in near_page
     assert "24 hours" in closed_page and 'role="alert"' in closed_page
 
