@@ -9,8 +9,8 @@ from channels_intake.models import InboundEvent
 from channels_intake.tasks import redrive_inbound
 from helpdesk.celery import app
 from tests import factories
-from tests.conftest import close_worker_connections
 from tests.channels_intake.test_webhooks import body_of, post
+from tests.conftest import close_worker_connections
 from tickets.models import Message
 
 
