@@ -40,3 +40,6 @@ if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 
     urlpatterns += staticfiles_urlpatterns()
+
+handler404 = "helpdesk.views.page_not_found"
+handler500 = "helpdesk.views.server_error"

@@ -39,3 +39,26 @@ def healthz(request):
 
 def home(request):
     return redirect("tickets:inbox")
+
+
+def _api_error(request, status: int, code: str, message: str):
+    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+
+
+def page_not_found(request, exception=None):
+    """JSON in the API's one error shape under /api/ and /intake/; the HTML page elsewhere."""
+    from django.utils.translation import gettext as _
+    from django.views.defaults import page_not_found as html_not_found
+
+    if request.path.startswith(("/api/", "/intake/")):
+        return _api_error(request, 404, "not_found", _("Not found."))
+    return html_not_found(request, exception)
+
+
+def server_error(request):
+    from django.utils.translation import gettext as _
+    from django.views.defaults import server_error as html_server_error
+
+    if request.path.startswith(("/api/", "/intake/")):
+        return _api_error(request, 500, "server_error", _("Something went wrong on our side; it has been logged."))
+    return html_server_error(request)

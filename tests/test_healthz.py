@@ -24,3 +24,11 @@ def test_healthz_is_503_naming_the_broker_when_it_is_down(client, db, broken_bro
     assert response.status_code == 503
     data = response.json()
     assert data["down"] == ["broker"] and data["checks"]["database"]["ok"]
+
+
+def test_unknown_api_urls_answer_404_in_the_api_error_shape(client, db, settings):
+    settings.DEBUG = False
+    response = client.get("/api/v1/nothing-here/")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and "text/html" in page["Content-Type"]

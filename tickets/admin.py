@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from .models import Inquiry, Message, Requester
+from .identifiers import mask
+from .models import (
+    CannedAnswer,
+    Consultation,
+    Inquiry,
+    Message,
+    Requester,
+    RequesterReference,
+    Ticket,
+    TicketEvent,
+    Unit,
+)
 
 
 @admin.register(Requester)
@@ -48,3 +59,74 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ("text", "platform_id")
     raw_id_fields = ("inquiry", "author")
     list_select_related = ("inquiry__office", "author")
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "home_office", "coordinator", "requires_approval", "is_active")
+    list_filter = ("kind", "requires_approval", "is_active", "home_office")
+    search_fields = ("name", "home_office__code", "home_office__name")
+    list_select_related = ("home_office", "coordinator")
+    raw_id_fields = ("coordinator",)
+    filter_horizontal = ("offices", "members")
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    extra = 0
+    fields = ("created_at", "kind", "author", "text")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ("number", "office", "unit", "status", "assigned_to", "created_at", "answered_at")
+    list_filter = ("status", "unit", "office")
+    search_fields = ("number", "summary")
+    list_select_related = ("office", "unit", "assigned_to")
+    raw_id_fields = ("inquiry", "assigned_to", "created_by", "draft_by", "approved_by")
+    readonly_fields = ("number", "verification_hash", "created_at")
+    date_hierarchy = "created_at"
+    inlines = [TicketEventInline]
+
+
+@admin.register(CannedAnswer)
+class CannedAnswerAdmin(admin.ModelAdmin):
+    list_display = ("title", "office", "is_active", "updated_at", "updated_by")
+    list_filter = ("is_active", "office")
+    search_fields = ("title", "body", "tags")
+    list_select_related = ("office", "updated_by")
+    readonly_fields = ("updated_by", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(RequesterReference)
+class RequesterReferenceAdmin(admin.ModelAdmin):
+    """Values stay masked here too: revealing one is done (and audited) from the conversation."""
+
+    list_display = ("requester", "kind", "masked_value", "source", "created_at")
+    list_filter = ("kind", "source")
+    list_select_related = ("requester",)
+    fields = ("requester", "kind", "masked_value", "source", "created_by", "created_at")
+    readonly_fields = fields
+
+    @admin.display(description="value")
+    def masked_value(self, obj):
+        return mask(obj.value)
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(admin.ModelAdmin):
+    list_display = ("inquiry", "asked_by", "to_user", "to_unit", "created_at", "answered_at")
+    list_select_related = ("asked_by", "to_user", "to_unit")
+    raw_id_fields = ("inquiry", "asked_by", "to_user", "answered_by")
