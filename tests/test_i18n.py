@@ -34,3 +34,11 @@ def test_the_api_follows_accept_language(api_client, db):
     english = api_client.get("/api/v1/inquiries/", HTTP_ACCEPT_LANGUAGE="en").json()["error"]["message"]
     indonesian = api_client.get("/api/v1/inquiries/", HTTP_ACCEPT_LANGUAGE="id").json()["error"]["message"]
     assert english == "Authentication credentials were not provided." and indonesian != english
+
+
+def test_every_indonesian_message_is_translated():
+    import polib
+
+    catalogue = polib.pofile(str(ROOT / "locale" / "id" / "LC_MESSAGES" / "django.po"))
+    assert [e.msgid for e in catalogue.untranslated_entries()] == []
+    assert [e.msgid for e in catalogue.fuzzy_entries()] == []
