@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("inbox/", include("tickets.urls")),
     path("tiket/", ticket_views.public_lookup, name="ticket-lookup"),
+    path("sla/", sla_views.dashboard, name="sla-dashboard"),
     path("notifications/", sla_views.notifications, name="notifications"),
     path("notifications/read/", sla_views.notifications_read, name="notifications-read"),
     path("webchat/", include("channels_intake.urls")),

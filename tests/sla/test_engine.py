@@ -475,3 +475,29 @@ def test_api_exposes_the_countdown_and_reason(api_client, account, staff):
     assert item["sla"]["reason"] == "late" and item["sla"]["target"] == "response"
     assert item["late_arrival"] is True
     assert detail["sla"]["minutes_left"] == 30 + 8 * 60 * 2 + 30 * 2  # rest of Mon + Tue + Wed
+
+
+def test_the_dashboard_reports_met_rates_by_office_and_officer(
+    client, account, staff, office, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    officer = staff[Role.OFFICER]
+    on_time = receive(account, at(MON, 9))
+    late = receive(account, at(MON, 9, 5))
+    spam = receive(account, at(MON, 9, 10))
+    with time_machine.travel(at(MON, 9, 30), tick=False), django_capture_on_commit_callbacks(execute=True):
+        reply_send(inquiry=on_time, author=officer, text="Jawaban", kind="answer")
+    with time_machine.travel(at(MON, 11), tick=False), django_capture_on_commit_callbacks(execute=True):
+        reply_send(inquiry=late, author=officer, text="Jawaban", kind="answer")
+    Inquiry.objects.filter(pk=spam.pk).update(response_status=TargetStatus.CANCELLED)
+    client.force_login(staff[Role.HEAD])
+    with django_assert_max_num_queries(12):
+        page = client.get("/sla/?from=2026-12-01&to=2026-12-31")
+    report = page.context["report"]
+    assert report["total"]["received"] == 3
+    assert report["total"]["response_rate"] == 50.0  # the spam inquiry is not counted
+    assert report["total"]["avg_response_minutes"] == pytest.approx((30 + 115) / 2, abs=0.1)
+    assert [
+        (r["response_met_by__username"], r["response_met"], r["response_breached"]) for r in report["by_officer"]
+    ] == [(officer.username, 1, 1)]
+    other = client.get("/sla/?from=2027-01-01&to=2027-01-31").context["report"]
+    assert other["total"]["received"] == 0 and other["total"]["response_rate"] is None
