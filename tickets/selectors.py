@@ -34,9 +34,14 @@ def _queue_filter(queue: str, user, now) -> Q:
 
 
 def queue_counts(*, user, now) -> dict[str, int]:
-    """Live counts of every queue in one query."""
-    qs = visible_inquiries(user, Inquiry.objects.all())
-    return qs.aggregate(**{queue: Count("pk", filter=_queue_filter(queue, user, now)) for queue in QUEUES})
+    """Live counts of every queue: the open ones in one aggregate over the open-inquiry index, closed apart."""
+    visible = visible_inquiries(user, Inquiry.objects.all())
+    open_queues = [queue for queue in QUEUES if queue != "closed"]
+    counts = visible.filter(status__in=OPEN_STATUSES).aggregate(
+        **{queue: Count("pk", filter=_queue_filter(queue, user, now)) for queue in open_queues}
+    )
+    counts["closed"] = visible.filter(status=Inquiry.Status.CLOSED).count()
+    return counts
 
 
 def inquiry_list(
