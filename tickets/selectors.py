@@ -85,19 +85,20 @@ def _search(term: str) -> Q:
     from .identifiers import KINDS, InvalidReference, validate
     from .models import RequesterReference, Ticket
 
-    match = (
-        Q(preview__icontains=term)
-        | Q(requester__display_name__icontains=term)
-        | Exists(Message.objects.filter(inquiry=OuterRef("pk"), text__icontains=term))
-        | Exists(Ticket.objects.filter(inquiry=OuterRef("pk"), number__icontains=term))
-    )
     values = {term.upper()}
     for kind in KINDS:
         try:
             values.add(validate(kind, term))
         except InvalidReference:
             continue
-    match |= Exists(RequesterReference.objects.filter(requester=OuterRef("requester"), value__in=values))
+    # IN-subqueries (hashed once per query) rather than correlated EXISTS (one probe per candidate row).
+    match = (
+        Q(preview__icontains=term)
+        | Q(requester__display_name__icontains=term)
+        | Q(pk__in=Message.objects.filter(text__icontains=term).values("inquiry_id"))
+        | Q(pk__in=Ticket.objects.filter(number__icontains=term).values("inquiry_id"))
+        | Q(requester_id__in=RequesterReference.objects.filter(value__in=values).values("requester_id"))
+    )
     if term.lstrip("#").isdigit():
         match |= Q(pk=int(term.lstrip("#")))
     return match
