@@ -1,15 +1,17 @@
 """Intake and delivery: the durable inbound-event log, its processing, the outbox, and web-chat sessions."""
 
 import hashlib
+import json
 import logging
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -80,6 +82,31 @@ def channel_account_create(
     return account
 
 
+# --- Webhook accounts ----------------------------------------------------------------------------------------
+ACCOUNT_CACHE_SECONDS = 30
+_account_cache: dict[tuple[str, str], tuple[float, ChannelAccount | None]] = {}
+
+
+def webhook_account(kind: str, slug: str) -> ChannelAccount | None:
+    """The active account of a webhook URL, kept per process for a few seconds (every webhook needs it)."""
+    now = time.monotonic()
+    cached = _account_cache.get((kind, slug))
+    if cached is not None and now - cached[0] < ACCOUNT_CACHE_SECONDS:
+        return cached[1]
+    account = (
+        ChannelAccount.objects.select_related("office")
+        .filter(kind=kind, slug=slug, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    _account_cache[(kind, slug)] = (now, account)
+    return account
+
+
+def webhook_account_cache_clear() -> None:
+    _account_cache.clear()
+
+
 # --- Inbound -------------------------------------------------------------------------------------------------
 def _enqueue_processing(event_ids: list[int]) -> None:
     from .tasks import process_inbound
@@ -94,33 +121,31 @@ def _enqueue_processing(event_ids: list[int]) -> None:
     transaction.on_commit(send)
 
 
-@transaction.atomic
-def inbound_events_store(*, account: ChannelAccount, messages: list[InboundMessage]) -> list[InboundEvent]:
-    """Write new messages to the inbound log (duplicates are ignored); queue their processing on commit."""
+def inbound_events_store(*, account: ChannelAccount, messages: list[InboundMessage]) -> list[int]:
+    """Write new messages to the inbound log in one statement; duplicates (same account and platform id, in
+    this batch or already logged, also from a concurrent delivery) are skipped. Queues the processing of the
+    new events on commit and returns their ids.
+    """
     if not messages:
         return []
-    keys = [m.dedupe_key for m in messages]
-    existing = set(
-        InboundEvent.objects.filter(account=account, dedupe_key__in=keys).values_list("dedupe_key", flat=True)
-    )
-    fresh, seen = [], set(existing)
+    fresh: dict[str, InboundMessage] = {}
     for message in messages:
-        if message.dedupe_key in seen:
-            continue
-        seen.add(message.dedupe_key)
-        fresh.append(InboundEvent(account=account, dedupe_key=message.dedupe_key, message=message.to_dict()))
-    # ignore_conflicts: a concurrent delivery of the same message is a no-op, not an error.
-    InboundEvent.objects.bulk_create(fresh, ignore_conflicts=True)
-    created = list(
-        InboundEvent.objects.filter(
-            account=account,
-            dedupe_key__in=[e.dedupe_key for e in fresh],
-            status=InboundEvent.Status.PENDING,
-            processed_at__isnull=True,
-        ).values_list("pk", flat=True)
+        fresh.setdefault(message.dedupe_key, message)
+    table = InboundEvent._meta.db_table
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(fresh))
+    params: list = []
+    for key, message in fresh.items():
+        params += [account.pk, key, InboundEvent.Status.PENDING, json.dumps(message.to_dict()), "", now, 0, ""]
+    sql = (
+        f"INSERT INTO {table} (account_id, dedupe_key, status, message, raw_body, received_at, attempts, error) "  # noqa: S608
+        f"VALUES {rows} ON CONFLICT (account_id, dedupe_key) DO NOTHING RETURNING id"
     )
-    _enqueue_processing(created)
-    return fresh
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        created = [row[0] for row in cursor.fetchall()]
+        _enqueue_processing(created)
+    return created
 
 
 def inbound_invalid_store(*, account: ChannelAccount, body: bytes, error: str) -> InboundEvent:
@@ -144,7 +169,9 @@ def inbound_event_process(*, event_id: int) -> bool:
 
     with transaction.atomic():
         event = (
-            InboundEvent.objects.select_for_update(skip_locked=True)
+            # of=("self",): lock only the event; locking the joined account too would make two events of
+            # one account skip each other and stay pending until the re-drive.
+            InboundEvent.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("account__office")
             .filter(pk=event_id, status__in=[InboundEvent.Status.PENDING, InboundEvent.Status.FAILED])
             .first()

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import services
 from .adapters import PayloadError, get_adapter
-from .models import ChannelAccount, ChannelKind
+from .models import ChannelKind
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
 def webhook(request, kind: str, slug: str):
     if kind not in WEBHOOK_KINDS:
         return _error(404, "not_found", "Unknown channel kind.")
-    account = ChannelAccount.objects.select_related("office").filter(kind=kind, slug=slug, is_active=True).first()
+    account = services.webhook_account(kind, slug)
     if account is None:
         return _error(404, "not_found", "Unknown channel account.")
     adapter = get_adapter(kind)

@@ -10,6 +10,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Keep the worker's database connection across tasks (Celery's Django fixup closes it around every task
+# otherwise: one new PostgreSQL session per event processed). Read under this literal name by the fixup.
+app.conf["CELERY_DB_REUSE_MAX"] = 1000
 
 app.conf.beat_schedule = {
     "intake-redrive": {"task": "channels_intake.redrive_inbound", "schedule": 60.0},

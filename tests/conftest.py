@@ -89,3 +89,13 @@ def close_worker_connections() -> None:
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_webhook_accounts():
+    """The per-process account cache must not carry accounts from one test's database into the next."""
+    from channels_intake.services import webhook_account_cache_clear
+
+    webhook_account_cache_clear()
+    yield
+    webhook_account_cache_clear()

@@ -1,6 +1,6 @@
 """Reads for pages and the API: each fetches what it shows in a fixed number of queries."""
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 

@@ -266,3 +266,72 @@ def test_processing_twice_is_idempotent(client, accounts):
     assert inbound_event_process(event_id=event.pk) is True
     assert inbound_event_process(event_id=event.pk) is False
     assert Message.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_events_of_one_account_are_processed_concurrently(postgres, monkeypatch):
+    """While a worker files one event, another worker files the next event of the same account (it must not
+    skip it as locked: only the event row is locked, not the account it joins)."""
+    import threading
+
+    from django.db import connection
+
+    import tickets.services
+    from channels_intake.services import inbound_event_process
+
+    office = factories.OfficeFactory()
+    account = factories.ChannelAccountFactory(office=office, kind="telegram", slug="tg-c")
+    first = InboundEvent.objects.create(
+        account=account,
+        dedupe_key="1",
+        message={
+            "dedupe_key": "1",
+            "sender_id": "u1",
+            "sender_name": "",
+            "text": "a",
+            "sent_at": None,
+            "recipient_id": "",
+            "channel": "telegram",
+        },
+    )
+    second = InboundEvent.objects.create(
+        account=account,
+        dedupe_key="2",
+        message={
+            "dedupe_key": "2",
+            "sender_id": "u2",
+            "sender_name": "",
+            "text": "b",
+            "sent_at": None,
+            "recipient_id": "",
+            "channel": "telegram",
+        },
+    )
+    original = tickets.services.inbound_message_receive
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_first(**kwargs):  # holds the first event's transaction open (test synchronisation only)
+        if kwargs["message"].dedupe_key == "1":
+            inside.set()
+            release.wait(10)
+        return original(**kwargs)
+
+    monkeypatch.setattr(tickets.services, "inbound_message_receive", slow_first)
+    results = {}
+
+    def work(event_id, name):
+        try:
+            results[name] = inbound_event_process(event_id=event_id)
+        finally:
+            connection.close()
+
+    a = threading.Thread(target=work, args=(first.pk, "first"))
+    a.start()
+    assert inside.wait(10)
+    b = threading.Thread(target=work, args=(second.pk, "second"))
+    b.start()
+    b.join(10)
+    release.set()
+    a.join(10)
+    assert results == {"first": True, "second": True}
+    assert set(InboundEvent.objects.values_list("status", flat=True)) == {"processed"}
