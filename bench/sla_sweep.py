@@ -50,7 +50,6 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 NOW = datetime(2026, 5, 12, 3, 0, tzinfo=UTC)
 BATCH = 5000
 TARGET_SECONDS = 2.0
-KEEP_TABLES = {"django_migrations", "django_content_type", "auth_permission", "auth_group", "auth_group_permissions"}
 CLAIM_INDEXES = ("inq_resp_risk", "inq_resp_run", "inq_resp_head", "inq_reso_risk", "inq_reso_run", "inq_reso_head")
 
 # Response target of the default policy: 55 working minutes, at risk at 80 %, head one hour after the breach.
@@ -72,69 +71,12 @@ TYPOLOGIES = [("KPU", 6), ("KPPBC TMP B", 3), ("Kantor Wilayah", 3)]
 CHANNEL_KINDS = ["webchat", "meta", "whatsapp", "telegram"]
 
 
+from _benchdb import check_database_url, clean_slate, ensure_database  # noqa: E402
+
+
 def fail(message: str) -> None:
     print(f"sla_sweep bench: {message}", file=sys.stderr)
     sys.exit(2)
-
-
-# --- Database --------------------------------------------------------------------------------------------------
-def check_database_url() -> dict:
-    import environ
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        fail(
-            "DATABASE_URL is not set; this bench needs PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/helpdesk_bench"
-        )
-    try:
-        config = environ.Env.db_url_config(url)
-    except Exception as exc:  # noqa: BLE001 - any parse error means: refuse
-        fail(f"cannot parse DATABASE_URL ({exc})")
-    if config.get("ENGINE") != "django.db.backends.postgresql":
-        fail(f"DATABASE_URL must point at PostgreSQL (got engine {config.get('ENGINE')!r}); refusing to run.")
-    name = config.get("NAME") or ""
-    if name == "helpdesk" or "bench" not in name:
-        fail(f"database {name!r} does not look bench-only (its name must contain 'bench'); its tables get emptied.")
-    return config
-
-
-def ensure_database(config: dict) -> bool:
-    """Create the bench database if missing. Returns True when it was created."""
-    import psycopg2
-    from psycopg2 import sql
-
-    params = {
-        "dbname": "postgres",
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-    }
-    try:
-        conn = psycopg2.connect(**{key: value for key, value in params.items() if value})
-    except psycopg2.OperationalError as exc:
-        fail(f"cannot connect to PostgreSQL: {exc}".strip())
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
-            if cursor.fetchone():
-                return False
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
-            return True
-    finally:
-        conn.close()
-
-
-def clean_slate() -> None:
-    """Empty every table of the bench database except the migration and permission bookkeeping."""
-    from django.db import connection
-
-    tables = sorted(set(connection.introspection.django_table_names(only_existing=True)) - KEEP_TABLES)
-    quoted = ", ".join(connection.ops.quote_name(table) for table in tables)
-    with connection.cursor() as cursor:
-        # TRUNCATE fires no row trigger: the audit log's append-only trigger guards UPDATE and DELETE only.
-        cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
 
 
 # --- Data ------------------------------------------------------------------------------------------------------
@@ -390,8 +332,8 @@ def main() -> int:
     if 2 * args.crossing + args.head + args.waiting + args.n // 20 > args.n:
         fail("--n is too small for --crossing, --head, --waiting and the 5 % escalated inquiries")
 
-    config = check_database_url()
-    created_db = ensure_database(config)
+    config = check_database_url(fail, "postgres://postgres@127.0.0.1:5432/helpdesk_bench")
+    created_db = ensure_database(config, fail)
 
     import django
 

@@ -8,10 +8,12 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -210,10 +212,10 @@ def recompute_running_targets(*, office_ids: Iterable[int] | None = None, chunk:
     for office in offices:
         calendar = office_calendar(office)
         policy = policy_for_office(office)
-        running = Inquiry.objects.filter(office=office).exclude(status=Inquiry.Status.CLOSED).filter(
-            response_status=TargetStatus.RUNNING
-        ) | Inquiry.objects.filter(office=office, resolution_status=TargetStatus.RUNNING).exclude(
-            status=Inquiry.Status.CLOSED
+        running = (
+            Inquiry.objects.filter(office=office)
+            .exclude(status=Inquiry.Status.CLOSED)
+            .filter(Q(response_status=TargetStatus.RUNNING) | Q(resolution_status=TargetStatus.RUNNING))
         )
         batch = []
         for inquiry in running.select_related("office").iterator(chunk_size=chunk):
@@ -311,9 +313,7 @@ def _notice_text(inquiry: Inquiry, target: str, level: str) -> str:
 def _local(inquiry: Inquiry, moment: datetime | None) -> str:
     if moment is None:
         return "—"
-    return timezone.localtime(moment, timezone=__import__("zoneinfo").ZoneInfo(inquiry.office.timezone)).strftime(
-        "%d-%m-%Y %H:%M"
-    )
+    return timezone.localtime(moment, timezone=ZoneInfo(inquiry.office.timezone)).strftime("%d-%m-%Y %H:%M")
 
 
 def _deliver_notices(ids: list[int], target: str, level: str) -> int:

@@ -1,6 +1,6 @@
 """factory_boy factories for the models the tests need."""
 
-from datetime import time
+from datetime import UTC, time
 
 import factory
 from django.contrib.auth import get_user_model
@@ -95,7 +95,7 @@ class InquiryFactory(factory.django.DjangoModelFactory):
     account = factory.SubFactory(ChannelAccountFactory)
     office = factory.LazyAttribute(lambda o: o.account.office)
     requester = factory.SubFactory(RequesterFactory, account=factory.SelfAttribute("..account"))
-    received_at = factory.Faker("date_time_this_month", tzinfo=__import__("datetime").UTC)
+    received_at = factory.Faker("date_time_this_month", tzinfo=UTC)
     preview = "Pertanyaan tentang barang kiriman"
 
 

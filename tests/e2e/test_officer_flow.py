@@ -9,6 +9,7 @@ a request for data pauses the countdown and the visitor's reply resumes it. Scre
 import os
 import re
 import shutil
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,7 @@ def scene():
         code="050100",
         name="KPU BC Tipe C Soekarno-Hatta",
         typology=typology,
-        hours={day: (__import__("datetime").time(0), __import__("datetime").time(0)) for day in range(7)},
+        hours={day: (time(0), time(0)) for day in range(7)},
     )
     factories.ChannelAccountFactory(office=office, kind="webchat", slug="web-soetta")
     officer = factories.StaffFactory(
