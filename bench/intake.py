@@ -249,7 +249,7 @@ def prepare_database() -> dict:
         cursor.execute("SHOW synchronous_commit")
         synchronous_commit = cursor.fetchone()[0]
 
-    from channels_intake.services import channel_account_create
+    from channels_intake.accounts import channel_account_create
     from offices.models import Office, Typology
     from offices.services import office_create
 
@@ -536,7 +536,7 @@ def redrive_leftovers() -> int:
 
     from django.db import connection
 
-    from channels_intake.services import inbound_redrive
+    from channels_intake.inbound import inbound_redrive
 
     filed = 0
     while n := inbound_redrive(older_than=timedelta(0), limit=500):

@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import ChannelAccount, InboundEvent, OutboundMessage, WebchatSession
+from offices.admin import ServiceAdmin
 
-SECRET_FIELDS = ("secret", "verify_token", "access_token")
+from .accounts import EDITABLE_FIELDS, SECRET_FIELDS, channel_account_create, channel_account_update
+from .models import ChannelAccount, InboundEvent, OutboundMessage
 
 
 def mask(value: str) -> str:
@@ -49,12 +51,32 @@ class ChannelAccountForm(forms.ModelForm):
 
 
 @admin.register(ChannelAccount)
-class ChannelAccountAdmin(admin.ModelAdmin):
+class ChannelAccountAdmin(ServiceAdmin):
+    """Accounts are created and edited through ``channels_intake.accounts``: audited, secrets never logged."""
+
     form = ChannelAccountForm
     list_display = ("slug", "kind", "office", "name", "external_id", "is_active")
     list_filter = ("kind", "is_active", "office")
     search_fields = ("slug", "name", "external_id", "office__code", "office__name")
     list_select_related = ("office",)
+
+    def service_save(self, request, obj, form, change):
+        values = {name: form.cleaned_data.get(name) for name in EDITABLE_FIELDS}
+        values["allowed_origins"] = values["allowed_origins"] or ""
+        values["name"] = values["name"] or ""
+        values["external_id"] = values["external_id"] or ""
+        for name in SECRET_FIELDS:
+            values[name] = values[name] or ""
+        if change:
+            return channel_account_update(account=obj, actor=request.user, **values)
+        return channel_account_create(actor=request.user, **values)
+
+    def service_delete(self, request, objects):
+        # Accounts carry the history of their requesters and messages: deactivate instead of deleting.
+        raise ValidationError(_("Channel accounts are not deleted; untick “active” to stop one."))
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(InboundEvent)
@@ -80,11 +102,3 @@ class OutboundMessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
-
-
-@admin.register(WebchatSession)
-class WebchatSessionAdmin(admin.ModelAdmin):
-    list_display = ("pk", "account", "requester", "language", "created_at", "last_seen_at")
-    list_select_related = ("account__office", "requester")
-    exclude = ("token_hash",)
-    readonly_fields = ("account", "requester", "language", "ip_address")

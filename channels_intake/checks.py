@@ -1,21 +1,24 @@
-"""System checks: channel accounts missing what their kind needs (stable ids channels_intake.E00x)."""
+"""System checks: channel accounts missing what their kind needs (stable ids channels_intake.E00x).
+
+What a kind needs is declared by its adapter (``required_credentials``).
+"""
 
 from django.core.checks import Error, Tags, register
 from django.db import DatabaseError
 
-REQUIRED = {
-    "meta": ("secret", "verify_token", "access_token", "external_id"),
-    "whatsapp": ("secret", "verify_token", "access_token", "external_id"),
-    "telegram": ("secret", "access_token"),
-    "x": ("secret", "access_token", "external_id"),
-    "webchat": (),
-}
+from .adapters import get_adapter, registry
+from .models import ChannelAccount
+
+
+def missing_credentials(account: ChannelAccount) -> list[str]:
+    """The fields this account's platform needs that are still empty."""
+    if account.kind not in registry:
+        return []
+    return [name for name in get_adapter(account.kind).required_credentials if not getattr(account, name)]
 
 
 @register(Tags.database)
 def check_channel_accounts(app_configs=None, databases=None, **kwargs):
-    from .models import ChannelAccount
-
     if not databases or "default" not in databases:  # only `check --database default` reads the accounts
         return []
     errors = []
@@ -24,7 +27,7 @@ def check_channel_accounts(app_configs=None, databases=None, **kwargs):
     except DatabaseError:  # tables not migrated yet
         return errors
     for account in accounts:
-        missing = [field for field in REQUIRED.get(account.kind, ()) if not getattr(account, field)]
+        missing = missing_credentials(account)
         if missing:
             errors.append(
                 Error(

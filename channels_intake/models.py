@@ -1,23 +1,23 @@
-"""Channel accounts, the durable inbound-event log, the outbound outbox and web-chat sessions."""
+"""Channel accounts, the durable inbound-event log and the outbound outbox: the transport's own records."""
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import Office
 
+from .adapters import registry
 
-class ChannelKind(models.TextChoices):
-    WEBCHAT = "webchat", _("Web chat")
-    META = "meta", _("Meta (Messenger and Instagram)")
-    WHATSAPP = "whatsapp", _("WhatsApp")
-    TELEGRAM = "telegram", _("Telegram")
-    X = "x", _("X")
+
+def kind_choices() -> list[tuple[str, str]]:
+    """The account kinds are the registered adapters (a platform is its adapter)."""
+    return [(adapter.kind, gettext(adapter.label)) for adapter in registry.values()]
 
 
 class ChannelAccount(models.Model):
     office = models.ForeignKey(Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="channels")
-    kind = models.CharField(_("kind"), max_length=10, choices=ChannelKind.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=kind_choices)
     slug = models.SlugField(_("slug"), max_length=60, help_text=_("Part of the webhook URL."))
     name = models.CharField(_("name"), max_length=120, blank=True)
     external_id = models.CharField(
@@ -89,7 +89,11 @@ class InboundEvent(models.Model):
 
 
 class OutboundMessage(models.Model):
-    """The outbox: a reply to deliver, written in the transaction that caused it."""
+    """The outbox: a reply to deliver, written in the transaction that caused it.
+
+    It holds everything a delivery needs (text, from and to ids), so the worker never reads the workflow's
+    records; ``message`` is the workflow's reference, handed back in the delivery report.
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -99,6 +103,8 @@ class OutboundMessage(models.Model):
     message = models.OneToOneField("tickets.Message", on_delete=models.CASCADE, related_name="outbound")
     account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="outbound")
     recipient_id = models.CharField(max_length=255)
+    sender_id = models.CharField(max_length=255, blank=True, help_text=_("Which of our ids it goes out from."))
+    text = models.TextField(_("text"), blank=True)
     tag = models.CharField(max_length=40, blank=True)
     status = models.CharField(_("delivery"), max_length=8, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
@@ -118,22 +124,3 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account.slug} → {self.recipient_id} ({self.status})"
-
-
-class WebchatSession(models.Model):
-    """A visitor of an office's web chat. The browser keeps the token; we keep only its hash."""
-
-    token_hash = models.CharField(max_length=64, unique=True)
-    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="webchat_sessions")
-    requester = models.ForeignKey("tickets.Requester", on_delete=models.CASCADE, related_name="webchat_sessions")
-    language = models.CharField(max_length=5, default="id")
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_seen_at = models.DateTimeField(auto_now=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("web-chat session")
-        verbose_name_plural = _("web-chat sessions")
-
-    def __str__(self) -> str:
-        return f"webchat {self.pk} ({self.account.office.code})"

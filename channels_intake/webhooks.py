@@ -9,12 +9,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from . import services
-from .adapters import PayloadError, get_adapter
-from .models import ChannelKind
+from .accounts import account_credentials, webhook_account
+from .adapters import PayloadError, get_adapter, webhook_kinds
 
 logger = logging.getLogger(__name__)
-
-WEBHOOK_KINDS = {ChannelKind.META, ChannelKind.WHATSAPP, ChannelKind.TELEGRAM, ChannelKind.X}
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
@@ -24,13 +22,13 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def webhook(request, kind: str, slug: str):
-    if kind not in WEBHOOK_KINDS:
+    if kind not in webhook_kinds():
         return _error(404, "not_found", "Unknown channel kind.")
-    account = services.webhook_account(kind, slug)
+    account = webhook_account(kind, slug)
     if account is None:
         return _error(404, "not_found", "Unknown channel account.")
     adapter = get_adapter(kind)
-    creds = services.account_credentials(account)
+    creds = account_credentials(account)
 
     if request.method == "GET":
         answer = adapter.handshake(creds, request.GET)

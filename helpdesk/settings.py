@@ -47,7 +47,10 @@ INSTALLED_APPS = [
     "channels_intake",
     "tickets",
     "sla",
+    "webchat",
     "complaints",
+    "supervision",
+    "helpdesk",  # the project package itself: the demo-data command (load_demo)
 ]
 
 MIDDLEWARE = [
@@ -198,10 +201,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "helpdesk.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "common.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "helpdesk.api.exception_handler",
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "webchat_session": env.str("WEBCHAT_SESSION_RATE", default="20/hour"),
         "webchat_message": env.str("WEBCHAT_MESSAGE_RATE", default="30/minute"),

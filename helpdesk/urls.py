@@ -5,13 +5,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from sla import views as sla_views
-from tickets import ticket_views
+from supervision import views as supervision_views
+from tickets.views import public_lookup
 
 from . import views
 
 api_v1 = [
     path("", include("tickets.api.urls")),
-    path("", include("channels_intake.api.urls")),
+    path("", include("webchat.api.urls")),
     path("", include("offices.api.urls")),
 ]
 
@@ -26,11 +27,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("inbox/", include("tickets.urls")),
-    path("tiket/", ticket_views.public_lookup, name="ticket-lookup"),
-    path("sla/", sla_views.dashboard, name="sla-dashboard"),
+    path("tiket/", public_lookup.public_lookup, name="ticket-lookup"),
+    path("sla/", supervision_views.dashboard, name="sla-dashboard"),
     path("notifications/", sla_views.notifications, name="notifications"),
     path("notifications/read/", sla_views.notifications_read, name="notifications-read"),
-    path("webchat/", include("channels_intake.urls")),
+    path("webchat/", include("webchat.urls")),
     path("intake/", include("channels_intake.intake_urls")),
 ]
 

@@ -3,6 +3,11 @@
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found as html_not_found
+from django.views.defaults import server_error as html_server_error
+
+from .celery import app
 
 
 def _database_ok() -> tuple[bool, str]:
@@ -16,8 +21,6 @@ def _database_ok() -> tuple[bool, str]:
 
 
 def _broker_ok() -> tuple[bool, str]:
-    from helpdesk.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
@@ -47,18 +50,12 @@ def _api_error(request, status: int, code: str, message: str):
 
 def page_not_found(request, exception=None):
     """JSON in the API's one error shape under /api/ and /intake/; the HTML page elsewhere."""
-    from django.utils.translation import gettext as _
-    from django.views.defaults import page_not_found as html_not_found
-
     if request.path.startswith(("/api/", "/intake/")):
         return _api_error(request, 404, "not_found", _("Not found."))
     return html_not_found(request, exception)
 
 
 def server_error(request):
-    from django.utils.translation import gettext as _
-    from django.views.defaults import server_error as html_server_error
-
     if request.path.startswith(("/api/", "/intake/")):
         return _api_error(request, 500, "server_error", _("Something went wrong on our side; it has been logged."))
     return html_server_error(request)

@@ -107,15 +107,6 @@ class StaffProfile(models.Model):
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.get_role_display()}, {self.office.code})"
 
-    def clean(self) -> None:
-        # Validation only (no rule in save()): the admin form and the service both call it.
-        from .services import officer_limit_error
-
-        if self.office_id and self.role == Role.OFFICER:
-            error = officer_limit_error(office=self.office, exclude_profile_id=self.pk)
-            if error:
-                raise ValidationError({"role": error})
-
 
 # --- Working calendar ---------------------------------------------------------------------------------------
 class WeeklyHours(models.Model):

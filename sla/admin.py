@@ -1,11 +1,16 @@
 from django.contrib import admin
+from django.db import transaction
+
+from offices.admin import ServiceAdmin
 
 from .models import Notification, SlaNotice, SlaPolicySetting
-from .services import recompute_after_commit
+from .policies import sla_policy_delete, sla_policy_save
 
 
 @admin.register(SlaPolicySetting)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(ServiceAdmin):
+    """Policy rows are saved and deleted through ``sla.policies``: audited, and running deadlines follow."""
+
     list_display = (
         "__str__",
         "response_minutes",
@@ -18,13 +23,24 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     )
     list_select_related = ("office",)
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        recompute_after_commit(None if obj.office_id is None else [obj.office_id])
+    def service_save(self, request, obj, form, change):
+        data = form.cleaned_data
+        return sla_policy_save(
+            policy=obj if change else None,
+            office=data["office"],
+            response_minutes=data["response_minutes"],
+            late_window_minutes=data["late_window_minutes"],
+            resolution_working_days=data["resolution_working_days"],
+            at_risk_ratio=data["at_risk_ratio"],
+            abandon_after_working_days=data["abandon_after_working_days"],
+            head_escalation_minutes=data["head_escalation_minutes"],
+            actor=request.user,
+        )
 
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        recompute_after_commit(None if obj.office_id is None else [obj.office_id])
+    def service_delete(self, request, objects):
+        with transaction.atomic():
+            for policy in objects:
+                sla_policy_delete(policy=policy, actor=request.user)
 
 
 @admin.register(SlaNotice)

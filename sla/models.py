@@ -1,4 +1,7 @@
-"""SLA policies (global and per office) and the notices of the escalation chain."""
+"""SLA policies (global and per office), the SLA state of a tracked record, and the escalation chain's notices."""
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,6 +11,129 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import Office
+
+
+class TargetStatus(models.TextChoices):
+    NONE = "", _("Not applicable")
+    RUNNING = "running", _("Running")
+    MET = "met", _("Met")
+    BREACHED = "breached", _("Breached")
+    CANCELLED = "cancelled", _("Not counted")
+
+
+@dataclass(frozen=True)
+class TargetColumns:
+    """The columns that hold one target's state, written out: no field name is ever built from a string."""
+
+    name: str
+    due: str
+    at_risk_at: str
+    head_at: str
+    status: str
+    met_at: str
+    met_by: str
+    met_by_id: str
+    working_seconds: str
+
+
+RESPONSE = TargetColumns(
+    name="response",
+    due="response_due",
+    at_risk_at="response_at_risk_at",
+    head_at="response_head_at",
+    status="response_status",
+    met_at="response_met_at",
+    met_by="response_met_by",
+    met_by_id="response_met_by_id",
+    working_seconds="response_working_seconds",
+)
+RESOLUTION = TargetColumns(
+    name="resolution",
+    due="resolution_due",
+    at_risk_at="resolution_at_risk_at",
+    head_at="resolution_head_at",
+    status="resolution_status",
+    met_at="resolution_met_at",
+    met_by="resolution_met_by",
+    met_by_id="resolution_met_by_id",
+    working_seconds="resolution_working_seconds",
+)
+TARGETS: dict[str, TargetColumns] = {RESPONSE.name: RESPONSE, RESOLUTION.name: RESOLUTION}
+
+
+@dataclass(frozen=True)
+class TargetState:
+    """One target of a tracked record as a value: its moments, its status and how it was met."""
+
+    due: datetime | None
+    at_risk_at: datetime | None
+    head_at: datetime | None
+    status: str
+    met_at: datetime | None
+    met_by_id: int | None
+    working_seconds: int | None
+
+    @property
+    def is_running(self) -> bool:
+        return self.status == TargetStatus.RUNNING
+
+
+class SlaTracked(models.Model):
+    """The SLA state of a record the engine tracks (tickets.Inquiry inherits it): the deadlines of
+    SLA_RULES.md, stored in UTC and indexed by the subclass. Only ``sla.services`` writes these fields."""
+
+    effective_start = models.DateTimeField(_("clock start"), null=True, blank=True)
+    late_arrival = models.BooleanField(_("late arrival"), default=False)
+    response_due = models.DateTimeField(_("response due"), null=True, blank=True)
+    response_at_risk_at = models.DateTimeField(null=True, blank=True)
+    response_head_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.CharField(
+        _("response target"), max_length=10, choices=TargetStatus.choices, blank=True, default=""
+    )
+    response_met_at = models.DateTimeField(_("response sent"), null=True, blank=True)
+    response_met_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    response_working_seconds = models.PositiveIntegerField(null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    resolution_at_risk_at = models.DateTimeField(null=True, blank=True)
+    resolution_head_at = models.DateTimeField(null=True, blank=True)
+    resolution_status = models.CharField(
+        _("resolution target"), max_length=10, choices=TargetStatus.choices, blank=True, default=""
+    )
+    resolution_met_at = models.DateTimeField(_("final answer sent"), null=True, blank=True)
+    resolution_met_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution_working_seconds = models.PositiveIntegerField(null=True, blank=True)
+    paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
+    paused_working_seconds = models.PositiveIntegerField(default=0)
+    waiting_until = models.DateTimeField(_("closes unanswered at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def target(self, name: str) -> TargetState:
+        """``record.target("response")``: the state of one target."""
+        columns = TARGETS[name]
+        return TargetState(
+            due=getattr(self, columns.due),
+            at_risk_at=getattr(self, columns.at_risk_at),
+            head_at=getattr(self, columns.head_at),
+            status=getattr(self, columns.status),
+            met_at=getattr(self, columns.met_at),
+            met_by_id=getattr(self, columns.met_by_id),
+            working_seconds=getattr(self, columns.working_seconds),
+        )
+
+    def stamp(self, name: str, **parts) -> dict[str, object]:
+        """Set parts of one target (``due=``, ``status=``, ``met_by=``...) on this instance; returns the same
+        values by column, ready for a conditional ``update()``."""
+        columns = TARGETS[name]
+        values = {getattr(columns, part): value for part, value in parts.items()}
+        for column, value in values.items():
+            setattr(self, column, value)
+        return values
 
 
 class SlaPolicySetting(models.Model):

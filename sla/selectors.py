@@ -3,12 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Avg, Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from offices.selectors import office_calendars
-from tickets.models import Inquiry, TargetStatus
 
-from .models import Notification
+from .models import Notification, SlaTracked, TargetStatus
 
 REASONS = {
     "normal": _("normal: 55 working minutes"),
@@ -35,11 +35,11 @@ class SlaBadge:
         return -self.minutes_left if self.minutes_left is not None and self.minutes_left < 0 else 0
 
 
-def _badge(inquiry: Inquiry, calendar, now: datetime) -> SlaBadge:
+def _badge(inquiry: SlaTracked, calendar, now: datetime) -> SlaBadge:
     escalated = inquiry.resolution_status != TargetStatus.NONE
     target = "resolution" if escalated and inquiry.response_status != TargetStatus.RUNNING else "response"
-    status = getattr(inquiry, f"{target}_status")
-    due = getattr(inquiry, f"{target}_due")
+    state = inquiry.target(target)
+    status, due = state.status, state.due
     reason = "escalated" if target == "resolution" else ("late" if inquiry.late_arrival else "normal")
     if inquiry.paused_at is not None and status == TargetStatus.RUNNING:
         left = calendar.working_time_between(inquiry.paused_at, due) if due else None
@@ -47,17 +47,17 @@ def _badge(inquiry: Inquiry, calendar, now: datetime) -> SlaBadge:
         return SlaBadge(target, "paused", minutes, due, "paused")
     if status in (TargetStatus.MET, TargetStatus.CANCELLED, TargetStatus.NONE) or due is None:
         return SlaBadge(target, status or "none", None, due, reason)
-    if getattr(inquiry, f"{target}_met_at"):
+    if state.met_at:
         return SlaBadge(target, status, None, due, reason)
     if now <= due:
         seconds = calendar.working_time_between(now, due).total_seconds()
         minutes = int(seconds // 60)
-        at_risk = getattr(inquiry, f"{target}_at_risk_at")
-        state = "at_risk" if at_risk is not None and now >= at_risk else "running"
+        at_risk = state.at_risk_at
+        state_label = "at_risk" if at_risk is not None and now >= at_risk else "running"
     else:
         minutes = -int(calendar.working_time_between(due, now).total_seconds() // 60)
-        state = "breached"
-    return SlaBadge(target, state, minutes, due, reason)
+        state_label = "breached"
+    return SlaBadge(target, state_label, minutes, due, reason)
 
 
 def sla_badges(inquiries, *, now: datetime) -> dict[int, SlaBadge]:
@@ -73,13 +73,12 @@ def unread_notifications(user, limit: int = 20):
 
 
 def sla_report(*, inquiries, start, end) -> dict:
-    """The SLA figures of the inquiries received in [start, end): one aggregate per grouping.
+    """The SLA figures of the inquiries (a queryset of the tracked model) received in [start, end): one aggregate
+    per grouping.
 
     Met rate counts only decided targets (met + breached); "not counted" (spam, no reply) stays out, as the
     standard asks.
     """
-    from django.db.models import Avg, Count, Q
-
     scoped = inquiries.filter(received_at__gte=start, received_at__lt=end)
 
     def figures(**group):

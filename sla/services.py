@@ -1,7 +1,8 @@
-"""The SLA state of inquiries: clocks, pause and resume, targets met, recomputation and the sweep.
+"""The SLA state of tracked records (inquiries): clocks, pause and resume, targets met, recomputation, the sweep.
 
-The arithmetic lives in the pure `sla.calendar` and `sla.policy`; this module stores its results on the
-inquiry (UTC, indexed) and writes the audit log. Rules: `SLA_RULES.md` (and the project's docs/sla.md).
+The arithmetic lives in the pure `sla.calendar` and `sla.policy`; this module stamps its results on the record
+(the fields of `SlaTracked`: UTC, indexed) and writes the audit log. It never changes a record's status: the
+workflow's lifecycle does, and asks this module to stamp the clocks. Rules: `SLA_RULES.md` (and docs/sla.md).
 """
 
 import logging
@@ -11,7 +12,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,13 +20,15 @@ from django.utils.translation import override
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from common.aftercommit import on_commit
 from offices.models import Office, Role, StaffProfile
 from offices.selectors import office_calendar, office_calendars
-from tickets.models import Inquiry, TargetStatus
 
 from .calendar import WorkingCalendar
-from .models import Notification, SlaNotice, SlaPolicySetting
+from .models import TARGETS, Notification, SlaNotice, SlaPolicySetting, SlaTracked, TargetColumns, TargetStatus
+from .notice_mail import send_notice_mails
 from .policy import SlaPolicy, abandon_at, at_risk_at, compute_deadlines, head_escalation_at, shift_due
+from .subjects import current_subject
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +40,6 @@ POLICY_FIELDS = (
     "abandon_after_working_days",
     "head_escalation_minutes",
 )
-TARGETS = ("response", "resolution")
 
 
 # --- Policy ------------------------------------------------------------------------------------------------
@@ -65,39 +66,42 @@ def policies_for_offices(office_ids: Iterable[int]) -> dict[int, SlaPolicy]:
 
 
 # --- Moments -----------------------------------------------------------------------------------------------
-def _set_target_moments(
-    inquiry: Inquiry, target: str, calendar: WorkingCalendar, policy: SlaPolicy, due: datetime
+def _stamp_moments(
+    record: SlaTracked, target: str, calendar: WorkingCalendar, policy: SlaPolicy, due: datetime
 ) -> None:
-    setattr(inquiry, f"{target}_due", due)
-    setattr(inquiry, f"{target}_at_risk_at", at_risk_at(calendar, inquiry.effective_start, due, policy.at_risk_ratio))
-    setattr(inquiry, f"{target}_head_at", head_escalation_at(calendar, due, policy))
+    record.stamp(
+        target,
+        due=due,
+        at_risk_at=at_risk_at(calendar, record.effective_start, due, policy.at_risk_ratio),
+        head_at=head_escalation_at(calendar, due, policy),
+    )
 
 
 def _shift(calendar: WorkingCalendar, due: datetime, paused_seconds: int) -> datetime:
     return shift_due(calendar, due, timedelta(seconds=paused_seconds)) if paused_seconds else due
 
 
-def inquiry_clock_start(
-    *, inquiry: Inquiry, calendar: WorkingCalendar | None = None, policy: SlaPolicy | None = None
+def clock_start(
+    *, record: SlaTracked, calendar: WorkingCalendar | None = None, policy: SlaPolicy | None = None
 ) -> None:
-    """Compute the response target of a newly received inquiry (SLA_RULES.md, Targets). Caller saves."""
-    calendar = calendar or office_calendar(inquiry.office)
-    policy = policy or policy_for_office(inquiry.office)
-    deadlines = compute_deadlines(calendar, inquiry.received_at, policy)
-    inquiry.effective_start = deadlines.effective_start
-    inquiry.late_arrival = deadlines.late_arrival
-    _set_target_moments(inquiry, "response", calendar, policy, deadlines.response_due)
-    inquiry.response_status = TargetStatus.RUNNING
+    """Compute the response target of a newly received record (SLA_RULES.md, Targets). Caller saves."""
+    calendar = calendar or office_calendar(record.office)
+    policy = policy or policy_for_office(record.office)
+    deadlines = compute_deadlines(calendar, record.received_at, policy)
+    record.effective_start = deadlines.effective_start
+    record.late_arrival = deadlines.late_arrival
+    _stamp_moments(record, "response", calendar, policy, deadlines.response_due)
+    record.stamp("response", status=TargetStatus.RUNNING)
 
 
-def resolution_clock_start(*, inquiry: Inquiry, calendar: WorkingCalendar | None = None) -> None:
-    """Start the resolution target of an escalated inquiry: N working days after the date of `s`."""
-    calendar = calendar or office_calendar(inquiry.office)
-    policy = policy_for_office(inquiry.office)
-    deadlines = compute_deadlines(calendar, inquiry.received_at, policy)
-    due = _shift(calendar, deadlines.resolution_due, inquiry.paused_working_seconds)
-    _set_target_moments(inquiry, "resolution", calendar, policy, due)
-    inquiry.resolution_status = TargetStatus.RUNNING
+def resolution_clock_start(*, record: SlaTracked, calendar: WorkingCalendar | None = None) -> None:
+    """Start the resolution target of an escalated record: N working days after the date of `s`. Caller saves."""
+    calendar = calendar or office_calendar(record.office)
+    policy = policy_for_office(record.office)
+    deadlines = compute_deadlines(calendar, record.received_at, policy)
+    due = _shift(calendar, deadlines.resolution_due, record.paused_working_seconds)
+    _stamp_moments(record, "resolution", calendar, policy, due)
+    record.stamp("resolution", status=TargetStatus.RUNNING)
 
 
 def countdown(calendar: WorkingCalendar, due: datetime, now: datetime) -> timedelta:
@@ -108,139 +112,152 @@ def countdown(calendar: WorkingCalendar, due: datetime, now: datetime) -> timede
 
 
 # --- Targets met -------------------------------------------------------------------------------------------
-def target_met(*, inquiry: Inquiry, target: str, at: datetime, by=None) -> bool:
+def target_met(*, record: SlaTracked, target: str, at: datetime, by=None) -> bool:
     """Record that the message meeting `target` ("response" or "resolution") was delivered at `at`.
 
     A running target becomes met (or breached when `at` is after its due time); a target the sweep already
     marked breached keeps that outcome and records when the message finally went. A recorded delivery never
-    changes again. Returns True when this call met the target in time.
+    changes again (a conditional update). Returns True when this call met the target in time.
     """
-    status_field = f"{target}_status"
-    current = getattr(inquiry, status_field)
-    if current not in (TargetStatus.RUNNING, TargetStatus.BREACHED) or getattr(inquiry, f"{target}_met_at"):
+    columns = TARGETS[target]
+    state = record.target(target)
+    if state.status not in (TargetStatus.RUNNING, TargetStatus.BREACHED) or state.met_at:
         return False
-    calendar = office_calendar(inquiry.office)
-    due = getattr(inquiry, f"{target}_due")
-    outcome = (
-        TargetStatus.MET if current == TargetStatus.RUNNING and (due is None or at <= due) else (TargetStatus.BREACHED)
-    )
-    worked = calendar.working_time_between(inquiry.effective_start or inquiry.received_at, at)
-    worked_seconds = max(0, int(worked.total_seconds()) - inquiry.paused_working_seconds)
-    updated = Inquiry.objects.filter(pk=inquiry.pk, **{status_field: current, f"{target}_met_at": None}).update(
-        **{
-            status_field: outcome,
-            f"{target}_met_at": at,
-            f"{target}_met_by": by,
-            f"{target}_working_seconds": worked_seconds,
-        }
+    calendar = office_calendar(record.office)
+    on_time = state.status == TargetStatus.RUNNING and (state.due is None or at <= state.due)
+    outcome = TargetStatus.MET if on_time else TargetStatus.BREACHED
+    worked = calendar.working_time_between(record.effective_start or record.received_at, at)
+    worked_seconds = max(0, int(worked.total_seconds()) - record.paused_working_seconds)
+    updated = (
+        type(record)
+        .objects.filter(pk=record.pk, **{columns.status: state.status, columns.met_at: None})
+        .update(**record.stamp(target, status=outcome, met_at=at, met_by=by, working_seconds=worked_seconds))
     )
     if not updated:
         return False
-    setattr(inquiry, status_field, outcome)
-    setattr(inquiry, f"{target}_met_at", at)
-    setattr(inquiry, f"{target}_met_by", by)
-    setattr(inquiry, f"{target}_working_seconds", worked_seconds)
     audit_record(
         actor=by,
         action=f"sla.{target}.{'met' if outcome == TargetStatus.MET else 'late'}",
-        obj=inquiry,
-        office_code=inquiry.office.code,
-        changes={"at": at.isoformat(), "due": due.isoformat() if due else None, "working_seconds": worked_seconds},
+        obj=record,
+        office_code=record.office.code,
+        changes={
+            "at": at.isoformat(),
+            "due": state.due.isoformat() if state.due else None,
+            "working_seconds": worked_seconds,
+        },
     )
     return outcome == TargetStatus.MET
 
 
-# --- Pause and resume --------------------------------------------------------------------------------------
-def inquiry_pause(*, inquiry: Inquiry, at: datetime, by=None) -> None:
-    """Waiting for the requester's data: both clocks stop; the inquiry closes unanswered after N working days.
+def targets_cancel(*, record: SlaTracked) -> list[str]:
+    """Running targets of a record closed without an answer count as neither met nor breached. Caller saves."""
+    cancelled = [name for name in TARGETS if record.target(name).is_running]
+    for name in cancelled:
+        record.stamp(name, status=TargetStatus.CANCELLED)
+    return cancelled
 
-    Caller holds the row lock and saves.
+
+def targets_cancel_running(*, ids: list[int]) -> None:
+    """The same for many records at once (the sweep's abandoned ones)."""
+    model = current_subject().model
+    for columns in TARGETS.values():
+        model.objects.filter(pk__in=ids, **{columns.status: TargetStatus.RUNNING}).update(
+            **{columns.status: TargetStatus.CANCELLED}
+        )
+
+
+# --- Pause and resume --------------------------------------------------------------------------------------
+def clock_pause(*, record: SlaTracked, at: datetime, by=None) -> bool:
+    """Waiting for the requester's data: both clocks stop; the record closes unanswered after N working days.
+
+    Caller holds the row lock and saves. False when the clocks were already paused.
     """
-    if inquiry.paused_at is not None:
-        return
-    calendar = office_calendar(inquiry.office)
-    policy = policy_for_office(inquiry.office)
-    inquiry.paused_at = at
-    inquiry.waiting_until = abandon_at(calendar, at, policy)
-    inquiry.status = Inquiry.Status.WAITING
+    if record.paused_at is not None:
+        return False
+    calendar = office_calendar(record.office)
+    policy = policy_for_office(record.office)
+    record.paused_at = at
+    record.waiting_until = abandon_at(calendar, at, policy)
     audit_record(
         actor=by,
         action="sla.pause",
-        obj=inquiry,
-        office_code=inquiry.office.code,
-        changes={"at": at.isoformat(), "closes_unanswered_at": inquiry.waiting_until.isoformat()},
+        obj=record,
+        office_code=record.office.code,
+        changes={"at": at.isoformat(), "closes_unanswered_at": record.waiting_until.isoformat()},
     )
+    return True
 
 
-def inquiry_resume(*, inquiry: Inquiry, at: datetime) -> None:
+def clock_resume(*, record: SlaTracked, at: datetime) -> bool:
     """The requester wrote again: running due times move later by the working time that passed while paused.
 
-    Caller holds the row lock and saves.
+    Caller holds the row lock and saves. False when the clocks were not paused.
     """
-    if inquiry.paused_at is None:
-        return
-    calendar = office_calendar(inquiry.office)
-    policy = policy_for_office(inquiry.office)
-    paused = int(calendar.working_time_between(inquiry.paused_at, at).total_seconds())
+    if record.paused_at is None:
+        return False
+    calendar = office_calendar(record.office)
+    policy = policy_for_office(record.office)
+    paused = int(calendar.working_time_between(record.paused_at, at).total_seconds())
     moved = {}
-    for target in TARGETS:
-        if getattr(inquiry, f"{target}_status") == TargetStatus.RUNNING:
-            due = _shift(calendar, getattr(inquiry, f"{target}_due"), paused)
-            _set_target_moments(inquiry, target, calendar, policy, due)
-            moved[target] = due.isoformat()
-    inquiry.paused_working_seconds += paused
-    inquiry.paused_at = None
-    inquiry.waiting_until = None
-    inquiry.status = Inquiry.Status.ESCALATED if inquiry.resolution_status else Inquiry.Status.OPEN
+    for name in TARGETS:
+        state = record.target(name)
+        if state.is_running:
+            due = _shift(calendar, state.due, paused)
+            _stamp_moments(record, name, calendar, policy, due)
+            moved[name] = due.isoformat()
+    record.paused_working_seconds += paused
+    record.paused_at = None
+    record.waiting_until = None
     audit_record(
         actor_label="requester",
         action="sla.resume",
-        obj=inquiry,
-        office_code=inquiry.office.code,
+        obj=record,
+        office_code=record.office.code,
         changes={"paused_working_seconds": paused, "due": moved},
     )
+    return True
+
+
+def clock_clear_pause(*, record: SlaTracked) -> None:
+    """A record closing while paused keeps no pause. Caller saves."""
+    record.paused_at = record.waiting_until = None
 
 
 # --- Recompute when a calendar or policy changes -----------------------------------------------------------
+MOMENT_FIELDS = [
+    "effective_start",
+    "late_arrival",
+    *(column for columns in TARGETS.values() for column in (columns.due, columns.at_risk_at, columns.head_at)),
+]
+
+
 def recompute_running_targets(*, office_ids: Iterable[int] | None = None, chunk: int = 1000) -> int:
     """Recompute the due times of running targets (met and breached outcomes never change).
 
-    Pass `office_ids` (None = every office). Returns the number of inquiries updated.
+    Pass `office_ids` (None = every office). Returns the number of records updated.
     """
+    subject = current_subject()
     offices = Office.objects.all() if office_ids is None else Office.objects.filter(pk__in=list(office_ids))
+    running_q = Q()
+    for columns in TARGETS.values():
+        running_q |= Q(**{columns.status: TargetStatus.RUNNING})
     updated = 0
     for office in offices:
         calendar = office_calendar(office)
         policy = policy_for_office(office)
-        running = (
-            Inquiry.objects.filter(office=office)
-            .exclude(status=Inquiry.Status.CLOSED)
-            .filter(Q(response_status=TargetStatus.RUNNING) | Q(resolution_status=TargetStatus.RUNNING))
-        )
+        running = subject.model.objects.filter(office=office, status__in=subject.open_statuses).filter(running_q)
         batch = []
-        for inquiry in running.select_related("office").iterator(chunk_size=chunk):
-            deadlines = compute_deadlines(calendar, inquiry.received_at, policy)
-            inquiry.effective_start = deadlines.effective_start
-            inquiry.late_arrival = deadlines.late_arrival
-            if inquiry.response_status == TargetStatus.RUNNING:
-                due = _shift(calendar, deadlines.response_due, inquiry.paused_working_seconds)
-                _set_target_moments(inquiry, "response", calendar, policy, due)
-            if inquiry.resolution_status == TargetStatus.RUNNING:
-                due = _shift(calendar, deadlines.resolution_due, inquiry.paused_working_seconds)
-                _set_target_moments(inquiry, "resolution", calendar, policy, due)
-            batch.append(inquiry)
-        fields = [
-            "effective_start",
-            "late_arrival",
-            "response_due",
-            "response_at_risk_at",
-            "response_head_at",
-            "resolution_due",
-            "resolution_at_risk_at",
-            "resolution_head_at",
-        ]
+        for record in running.select_related("office").iterator(chunk_size=chunk):
+            deadlines = compute_deadlines(calendar, record.received_at, policy)
+            record.effective_start = deadlines.effective_start
+            record.late_arrival = deadlines.late_arrival
+            for name, base_due in (("response", deadlines.response_due), ("resolution", deadlines.resolution_due)):
+                if record.target(name).is_running:
+                    due = _shift(calendar, base_due, record.paused_working_seconds)
+                    _stamp_moments(record, name, calendar, policy, due)
+            batch.append(record)
         with transaction.atomic():
-            Inquiry.objects.bulk_update(batch, fields, batch_size=chunk)
+            subject.model.objects.bulk_update(batch, MOMENT_FIELDS, batch_size=chunk)
             if batch:
                 audit_record(
                     action="sla.recompute",
@@ -252,14 +269,6 @@ def recompute_running_targets(*, office_ids: Iterable[int] | None = None, chunk:
     return updated
 
 
-def recompute_after_commit(office_ids: Iterable[int] | None = None) -> None:
-    """Queue the recomputation once the admin's change is committed."""
-    from .tasks import recompute
-
-    ids = None if office_ids is None else sorted(set(office_ids))
-    transaction.on_commit(lambda: recompute.delay(ids))
-
-
 # --- The sweep ---------------------------------------------------------------------------------------------
 LEVEL_RECIPIENTS = {
     SlaNotice.Level.AT_RISK: None,  # the assignee, else every on-duty officer
@@ -268,41 +277,42 @@ LEVEL_RECIPIENTS = {
 }
 
 
-def _claim_notices(target: str, level: str, moment_field: str, status: str, now: datetime) -> list[int]:
+def _claim_notices(columns: TargetColumns, level: str, moment_column: str, status: str, now: datetime) -> list[int]:
     """Insert the notices due now, once: ON CONFLICT DO NOTHING RETURNING gives each notice to one sweeper.
 
-    One statement whatever the number of inquiries (an indexed range on the stored moment).
+    One statement whatever the number of records (an indexed range on the stored moment).
     """
-    table = Inquiry._meta.db_table
+    subject = current_subject()
+    table = subject.model._meta.db_table
     notices = SlaNotice._meta.db_table
-    closed = Inquiry.Status.CLOSED
+    open_marks = ", ".join(["%s"] * len(subject.open_statuses))
     extra = " AND i.paused_at IS NULL" if level != SlaNotice.Level.HEAD else ""
-    met = f" AND i.{target}_met_at IS NULL"
     sql = (
         f"INSERT INTO {notices} (inquiry_id, target, level, created_at) "  # noqa: S608 - identifiers only
         f"SELECT i.id, %s, %s, %s FROM {table} i "
-        f"WHERE i.{target}_status = %s AND i.{moment_field} <= %s AND i.status <> %s{extra}{met} "
+        f"WHERE i.{columns.status} = %s AND i.{moment_column} <= %s AND i.status IN ({open_marks})"
+        f"{extra} AND i.{columns.met_at} IS NULL "
         f"ON CONFLICT (inquiry_id, target, level) DO NOTHING RETURNING inquiry_id"
     )
     at = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [target, level, at, status, at, closed])
+        cursor.execute(sql, [columns.name, level, at, status, at, *subject.open_statuses])
         return [row[0] for row in cursor.fetchall()]
 
 
-def _notice_text(inquiry: Inquiry, target: str, level: str) -> str:
+def _notice_text(inquiry: SlaTracked, target: str, level: str) -> str:
     names = {"response": _("response"), "resolution": _("resolution")}
     if level == SlaNotice.Level.AT_RISK:
         return _("Inquiry #%(id)s: the %(target)s target is at risk (due %(due)s).") % {
             "id": inquiry.pk,
             "target": names[target],
-            "due": _local(inquiry, getattr(inquiry, f"{target}_due")),
+            "due": _local(inquiry, inquiry.target(target).due),
         }
     if level == SlaNotice.Level.BREACHED:
         return _("Inquiry #%(id)s: the %(target)s target was breached at %(due)s.") % {
             "id": inquiry.pk,
             "target": names[target],
-            "due": _local(inquiry, getattr(inquiry, f"{target}_due")),
+            "due": _local(inquiry, inquiry.target(target).due),
         }
     return _("Inquiry #%(id)s: the %(target)s target is still unmet an hour after its breach.") % {
         "id": inquiry.pk,
@@ -310,7 +320,7 @@ def _notice_text(inquiry: Inquiry, target: str, level: str) -> str:
     }
 
 
-def _local(inquiry: Inquiry, moment: datetime | None) -> str:
+def _local(inquiry: SlaTracked, moment: datetime | None) -> str:
     if moment is None:
         return "—"
     return timezone.localtime(moment, timezone=ZoneInfo(inquiry.office.timezone)).strftime("%d-%m-%Y %H:%M")
@@ -320,7 +330,8 @@ def _deliver_notices(ids: list[int], target: str, level: str) -> int:
     """Notify, audit and e-mail for freshly claimed notices, in a fixed number of queries."""
     if not ids:
         return 0
-    inquiries = list(Inquiry.objects.filter(pk__in=ids).select_related("office", "assigned_to"))
+    model = current_subject().model
+    inquiries = list(model.objects.filter(pk__in=ids).select_related("office", "assigned_to"))
     office_ids = {inquiry.office_id for inquiry in inquiries}
     staff = list(StaffProfile.objects.filter(office_id__in=office_ids, user__is_active=True).select_related("user"))
     by_office_role = defaultdict(list)
@@ -348,7 +359,7 @@ def _deliver_notices(ids: list[int], target: str, level: str) -> int:
             AuditEvent(
                 actor_label="sla",
                 action=f"sla.notice.{target}.{level}",
-                object_type="tickets.inquiry",
+                object_type=model._meta.label_lower,
                 object_id=str(inquiry.pk),
                 object_repr=str(inquiry),
                 office_code=inquiry.office.code,
@@ -358,7 +369,7 @@ def _deliver_notices(ids: list[int], target: str, level: str) -> int:
     Notification.objects.bulk_create(notifications)
     AuditEvent.objects.bulk_create(audits)
     if mails:
-        transaction.on_commit(lambda: _queue_mails(mails))
+        on_commit(lambda: _queue_mails(mails), what=f"{len(mails)} SLA notice e-mail(s)")
     return len(inquiries)
 
 
@@ -367,8 +378,6 @@ MAIL_CHUNK = 100
 
 def _queue_mails(mails: list[list[str]]) -> None:
     """E-mail goes out in its own tasks (chunked, retried): a slow SMTP server never holds up the sweep."""
-    from .tasks import send_notice_mails
-
     for start in range(0, len(mails), MAIL_CHUNK):
         try:
             send_notice_mails.delay(mails[start : start + MAIL_CHUNK])
@@ -376,70 +385,50 @@ def _queue_mails(mails: list[list[str]]) -> None:
             logger.exception("could not queue %d SLA notice e-mail(s)", len(mails[start : start + MAIL_CHUNK]))
 
 
-def notice_mails_send(mails: list[list[str]]) -> int:
-    return send_mass_mail([(subject, body, None, [to]) for subject, body, to in mails], fail_silently=False)
-
-
 def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """Move targets to at risk and breached, send the chain's notices (each once), close abandoned waits.
-
-    A fixed number of statements whatever the number of open inquiries.
-    """
+    """Move targets to at risk and breached, send the chain's notices (each once), have the workflow close
+    abandoned waits. A fixed number of statements whatever the number of open records."""
     now = now or timezone.now()
+    model = current_subject().model
     counts: dict[str, int] = {}
+    running, breached = TargetStatus.RUNNING, TargetStatus.BREACHED
     with transaction.atomic():
-        for target in TARGETS:
-            running, breached = TargetStatus.RUNNING, TargetStatus.BREACHED
-            ids = _claim_notices(target, SlaNotice.Level.AT_RISK, f"{target}_at_risk_at", running, now)
-            counts[f"{target}.at_risk"] = _deliver_notices(ids, target, SlaNotice.Level.AT_RISK)
+        for name, columns in TARGETS.items():
+            ids = _claim_notices(columns, SlaNotice.Level.AT_RISK, columns.at_risk_at, running, now)
+            counts[f"{name}.at_risk"] = _deliver_notices(ids, name, SlaNotice.Level.AT_RISK)
 
-            ids = _claim_notices(target, SlaNotice.Level.BREACHED, f"{target}_due", running, now)
+            ids = _claim_notices(columns, SlaNotice.Level.BREACHED, columns.due, running, now)
             if ids:
-                Inquiry.objects.filter(pk__in=ids, **{f"{target}_status": running}).update(
-                    **{f"{target}_status": breached}
-                )
-            counts[f"{target}.breached"] = _deliver_notices(ids, target, SlaNotice.Level.BREACHED)
+                model.objects.filter(pk__in=ids, **{columns.status: running}).update(**{columns.status: breached})
+            counts[f"{name}.breached"] = _deliver_notices(ids, name, SlaNotice.Level.BREACHED)
 
-            ids = _claim_notices(target, SlaNotice.Level.HEAD, f"{target}_head_at", breached, now)
-            counts[f"{target}.head"] = _deliver_notices(ids, target, SlaNotice.Level.HEAD)
+            ids = _claim_notices(columns, SlaNotice.Level.HEAD, columns.head_at, breached, now)
+            counts[f"{name}.head"] = _deliver_notices(ids, name, SlaNotice.Level.HEAD)
         counts["abandoned"] = _close_abandoned(now)
     return counts
 
 
+ABANDON_CHUNK = 1000
+
+
 def _close_abandoned(now: datetime) -> int:
-    """Inquiries waiting for data past their limit close as "no reply"; their targets count as neither."""
-    waiting = Inquiry.objects.filter(status=Inquiry.Status.WAITING, waiting_until__lte=now)
-    ids = list(waiting.values_list("pk", flat=True)[:1000])
+    """Records paused past their limit: the workflow closes them as "no reply" (its transition, not ours)."""
+    subject = current_subject()
+    ids = list(
+        subject.model.objects.filter(
+            paused_at__isnull=False, waiting_until__lte=now, status__in=subject.open_statuses
+        ).values_list("pk", flat=True)[:ABANDON_CHUNK]
+    )
     if not ids:
         return 0
-    closed = Inquiry.objects.filter(pk__in=ids, status=Inquiry.Status.WAITING).update(
-        status=Inquiry.Status.CLOSED,
-        outcome=Inquiry.Outcome.NO_REPLY,
-        closed_at=now,
-    )
-    for target in TARGETS:
-        Inquiry.objects.filter(pk__in=ids, **{f"{target}_status": TargetStatus.RUNNING}).update(
-            **{f"{target}_status": TargetStatus.CANCELLED}
-        )
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            actor_label="sla",
-            action="inquiry.close.no_reply",
-            object_type="tickets.inquiry",
-            object_id=str(pk),
-            office_code=code,
-            changes={"at": now.isoformat()},
-        )
-        for pk, code in Inquiry.objects.filter(pk__in=ids).values_list("pk", "office__code")
-    )
-    return closed
+    return subject.close_abandoned(ids=ids, at=now)
 
 
 __all__ = [
+    "clock_pause",
+    "clock_resume",
+    "clock_start",
     "countdown",
-    "inquiry_clock_start",
-    "inquiry_pause",
-    "inquiry_resume",
     "office_calendars",
     "policies_for_offices",
     "policy_for_office",
@@ -447,4 +436,6 @@ __all__ = [
     "resolution_clock_start",
     "sla_sweep",
     "target_met",
+    "targets_cancel",
+    "targets_cancel_running",
 ]

@@ -1,6 +1,11 @@
+"""Celery tasks of the SLA engine: thin wrappers that call services."""
+
 from celery import shared_task
 
 from . import services
+from .notice_mail import send_notice_mails
+
+__all__ = ["recompute", "recompute_later", "send_notice_mails", "sweep"]
 
 
 @shared_task(name="sla.sweep", acks_late=True)
@@ -13,11 +18,6 @@ def recompute(office_ids: list[int] | None = None) -> int:
     return services.recompute_running_targets(office_ids=office_ids)
 
 
-@shared_task(
-    name="sla.send_notice_mails",
-    autoretry_for=(OSError,),
-    retry_backoff=30,
-    retry_kwargs={"max_retries": 5},
-)
-def send_notice_mails(mails: list[list[str]]) -> int:
-    return services.notice_mails_send(mails)
+def recompute_later(office_ids: list[int] | None) -> None:
+    """The listener sla registers with ``offices.hooks``: recompute in the worker, off the admin's request."""
+    recompute.delay(office_ids)

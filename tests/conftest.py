@@ -94,7 +94,7 @@ def close_worker_connections() -> None:
 @pytest.fixture(autouse=True)
 def _fresh_webhook_accounts():
     """The per-process account cache must not carry accounts from one test's database into the next."""
-    from channels_intake.services import webhook_account_cache_clear
+    from channels_intake.accounts import webhook_account_cache_clear
 
     webhook_account_cache_clear()
     yield

@@ -9,8 +9,9 @@ from channels_intake.models import OutboundMessage
 from helpdesk.celery import app
 from tests import factories
 from tests.conftest import close_worker_connections
+from tickets.inquiries import inbound_message_receive
 from tickets.models import TargetStatus
-from tickets.services import inbound_message_receive, reply_send
+from tickets.replies import reply_send
 
 
 @pytest.fixture

@@ -1,6 +1,11 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from offices.admin import ServiceAdmin
 
 from .identifiers import mask
+from .knowledge_base import canned_answer_save
 from .models import (
     CannedAnswer,
     Consultation,
@@ -12,6 +17,7 @@ from .models import (
     TicketEvent,
     Unit,
 )
+from .permissions import staff_profile
 
 
 @admin.register(Requester)
@@ -95,16 +101,45 @@ class TicketAdmin(admin.ModelAdmin):
 
 
 @admin.register(CannedAnswer)
-class CannedAnswerAdmin(admin.ModelAdmin):
+class CannedAnswerAdmin(ServiceAdmin):
+    """Answers are saved through ``canned_answer_save``, as on the knowledge-base page (audited, same rules).
+
+    That service files an answer under the curator's own office, or nationally (superusers only): the office
+    chosen here must be one of those. No service deletes an answer, so the admin does not either: deactivate it.
+    """
+
     list_display = ("title", "office", "is_active", "updated_at", "updated_by")
     list_filter = ("is_active", "office")
     search_fields = ("title", "body", "tags")
     list_select_related = ("office", "updated_by")
     readonly_fields = ("updated_by", "updated_at")
 
-    def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def service_save(self, request, obj, form, change):
+        data = form.cleaned_data
+        office = data.get("office")
+        if office is not None:
+            profile = staff_profile(request.user)
+            if profile is None or profile.office_id != office.pk:
+                raise ValidationError(
+                    {
+                        "office": _(
+                            "An answer is filed under your own office, or nationally by head office: "
+                            "leave the office empty for a national answer."
+                        )
+                    }
+                )
+        return canned_answer_save(
+            actor=request.user,
+            pk=obj.pk if change else None,
+            title=data["title"],
+            body=data["body"],
+            tags=data.get("tags", ""),
+            national=office is None,
+            active=data["is_active"],
+        )
 
 
 @admin.register(RequesterReference)

@@ -3,16 +3,13 @@
 Services in the sense of the style guide: keyword-only, one transaction, audit log written.
 """
 
-import hashlib
-import hmac
-import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -22,37 +19,11 @@ from offices.selectors import zone_label
 from sla import services as sla_services
 from sla.models import Notification
 
-from .models import Inquiry, Message, Ticket, TicketCounter, TicketEvent, Unit
+from . import lifecycle
+from .models import Inquiry, Message, Ticket, TicketEvent, Unit
+from .numbering import code_hash, new_verification_code, ticket_number_next
 from .permissions import can_work_inquiry
-
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed from a phone
-CODE_LENGTH = 6
-
-
-# --- Numbers and codes -------------------------------------------------------------------------------------
-def ticket_number_next(*, office: Office, day) -> str:
-    """`BC-<office>-<YYYYMMDD>-<NNNN>`: the next number of the office's local date, in the caller's transaction.
-
-    One atomic upsert: concurrent escalations each get their own number, and a rolled-back escalation rolls
-    its increment back too, so numbers have neither gaps nor duplicates.
-    """
-    table = TicketCounter._meta.db_table
-    sql = (
-        f"INSERT INTO {table} (office_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608 - identifiers only
-        f"ON CONFLICT (office_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [office.pk, connection.ops.adapt_datefield_value(day)])
-        sequence = cursor.fetchone()[0]
-    return f"BC-{office.code}-{day:%Y%m%d}-{sequence:04d}"
-
-
-def _code_hash(number: str, code: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), f"{number}:{code.upper()}".encode(), hashlib.sha256).hexdigest()
-
-
-def new_verification_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+from .replies import reply_enqueue, reply_send, reply_window_for
 
 
 # --- Permissions -------------------------------------------------------------------------------------------
@@ -100,8 +71,6 @@ def inquiry_escalate(*, inquiry: Inquiry, unit: Unit, summary: str, needed: str 
     """Escalate to `unit`: a ticket with its number; the number goes to the requester (meeting the response
     target on delivery) and the resolution target starts. Returns the ticket and its verification code.
     """
-    from channels_intake.services import outbox_enqueue
-
     if not can_work_inquiry(actor, inquiry):
         raise PermissionDenied(_("You cannot escalate inquiries of another office."))
     inquiry = Inquiry.objects.select_for_update().select_related("office", "account", "requester").get(pk=inquiry.pk)
@@ -124,7 +93,7 @@ def inquiry_escalate(*, inquiry: Inquiry, unit: Unit, summary: str, needed: str 
     code = new_verification_code()
     ticket = Ticket.objects.create(
         number=number,
-        verification_hash=_code_hash(number, code),
+        verification_hash=code_hash(number, code),
         inquiry=inquiry,
         office=inquiry.office,
         unit=unit,
@@ -132,8 +101,7 @@ def inquiry_escalate(*, inquiry: Inquiry, unit: Unit, summary: str, needed: str 
         needed=(needed or "").strip(),
         created_by=actor,
     )
-    sla_services.resolution_clock_start(inquiry=inquiry)
-    inquiry.status = Inquiry.Status.ESCALATED if inquiry.paused_at is None else Inquiry.Status.WAITING
+    lifecycle.inquiry_escalated(inquiry=inquiry)
     if inquiry.assigned_to_id is None:
         inquiry.assigned_to = actor
     inquiry.last_message_at = now
@@ -154,7 +122,7 @@ def inquiry_escalate(*, inquiry: Inquiry, unit: Unit, summary: str, needed: str 
     message = Message.objects.create(
         inquiry=inquiry, direction=Message.Direction.OUTBOUND, kind=Message.Kind.TICKET_NUMBER, author=actor, text=text
     )
-    outbox_enqueue(message=message)
+    reply_enqueue(message=message, inquiry=inquiry)
     _event(
         ticket,
         TicketEvent.Kind.STATUS,
@@ -210,8 +178,6 @@ def ticket_comment(*, ticket: Ticket, actor, text: str) -> TicketEvent:
 @transaction.atomic
 def ticket_request_info(*, ticket: Ticket, actor, text: str, ask: str = "officer") -> Ticket:
     """Ask the escalating officer (a notice) or the requester (a request for data on the original channel)."""
-    from .services import reply_send
-
     ticket = _lock(ticket)
     _require_worker(actor, ticket)
     text = (text or "").strip()
@@ -317,8 +283,6 @@ def ticket_approve(*, ticket: Ticket, actor, approve: bool = True, reason: str =
 def _deliver_final(ticket: Ticket, author, text: str) -> Ticket:
     """Send the final answer on the original channel; where it cannot go any more, use the requester's e-mail
     or leave it for the public lookup, and say so on the ticket."""
-    from channels_intake.services import inquiry_reply_window, outbox_enqueue
-
     inquiry = (
         Inquiry.objects.select_for_update().select_related("office", "account", "requester").get(pk=ticket.inquiry_id)
     )
@@ -326,14 +290,14 @@ def _deliver_final(ticket: Ticket, author, text: str) -> Ticket:
     message = Message.objects.create(
         inquiry=inquiry, direction=Message.Direction.OUTBOUND, kind=Message.Kind.FINAL_ANSWER, author=author, text=text
     )
-    window = inquiry_reply_window(inquiry, now=now)
+    window = reply_window_for(inquiry, now=now)
     requester = inquiry.requester
     if window.allowed:
-        outbox_enqueue(message=message)
+        reply_enqueue(message=message, inquiry=inquiry)
         note = ""
     elif requester.contact_email:
         transaction.on_commit(lambda: _mail_final_answer(ticket.number, requester.contact_email, text))
-        sla_services.target_met(inquiry=inquiry, target="resolution", at=now, by=author)
+        sla_services.target_met(record=inquiry, target="resolution", at=now, by=author)
         note = _("The channel no longer accepts replies (%(reason)s); sent by e-mail to %(email)s.") % {
             "reason": window.reason,
             "email": requester.contact_email,
@@ -353,13 +317,9 @@ def _deliver_final(ticket: Ticket, author, text: str) -> Ticket:
         note[:300],
     )
     ticket.save(update_fields=["final_answer", "answered_at", "status", "delivery_note"])
-    inquiry.status, inquiry.outcome, inquiry.closed_at, inquiry.last_message_at = (
-        Inquiry.Status.CLOSED,
-        Inquiry.Outcome.ANSWERED,
-        now,
-        now,
-    )
-    inquiry.save(update_fields=["status", "outcome", "closed_at", "last_message_at"])
+    lifecycle.inquiry_close(inquiry=inquiry, outcome=Inquiry.Outcome.ANSWERED, at=now)
+    inquiry.last_message_at = now
+    inquiry.save(update_fields=["status", "outcome", "closed_at", "last_message_at", "paused_at", "waiting_until"])
     _event(ticket, TicketEvent.Kind.ANSWER, author, text, delivery=note or "channel")
     return ticket
 
@@ -380,21 +340,8 @@ def ticket_mark_delivered(*, ticket: Ticket, actor, how: str) -> Ticket:
     if not how:
         raise ValidationError({"how": _("Say how the answer reached the requester.")})
     inquiry = Inquiry.objects.select_for_update().select_related("office").get(pk=ticket.inquiry_id)
-    sla_services.target_met(inquiry=inquiry, target="resolution", at=timezone.now(), by=actor)
+    sla_services.target_met(record=inquiry, target="resolution", at=timezone.now(), by=actor)
     ticket.delivery_note = (_("Delivered: %(how)s") % {"how": how})[:300]
     ticket.save(update_fields=["delivery_note"])
     _event(ticket, TicketEvent.Kind.STATUS, actor, ticket.delivery_note)
     return ticket
-
-
-# --- Public lookup -----------------------------------------------------------------------------------------
-def ticket_lookup(*, number: str, code: str) -> Ticket | None:
-    """The ticket when number and code match, else None; the same work either way (no timing oracle)."""
-    number = (number or "").strip().upper()
-    code = (code or "").strip().upper()
-    ticket = Ticket.objects.select_related("unit", "office").filter(number=number).first()
-    expected = ticket.verification_hash if ticket else _code_hash("-", "-")
-    given = _code_hash(number, code)
-    if hmac.compare_digest(expected, given) and ticket is not None:
-        return ticket
-    return None

@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from channels_intake.models import ChannelAccount
 from offices.models import Office
+from sla.models import SlaTracked, TargetStatus  # noqa: F401  (TargetStatus: read wherever inquiries are)
+
+from .identifiers import mask
 
 
 class Requester(models.Model):
@@ -38,15 +41,13 @@ class Requester(models.Model):
         return self.display_name or _("Anonymous %(id)s") % {"id": self.external_id[-6:]}
 
 
-class TargetStatus(models.TextChoices):
-    NONE = "", _("Not applicable")
-    RUNNING = "running", _("Running")
-    MET = "met", _("Met")
-    BREACHED = "breached", _("Breached")
-    CANCELLED = "cancelled", _("Not counted")
+class Inquiry(SlaTracked):
+    """One requester's question on one channel account, from the first message to its close.
 
+    Its status changes only in ``tickets.lifecycle``; its SLA state (the fields of ``sla.models.SlaTracked``)
+    is stamped only by ``sla.services``.
+    """
 
-class Inquiry(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         WAITING = "waiting", _("Waiting for requester")
@@ -83,35 +84,6 @@ class Inquiry(models.Model):
     last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
     last_inbound_at = models.DateTimeField(_("last message from requester"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-
-    # --- SLA state, filled by sla.services (the deadlines of SLA_RULES.md) ---
-    effective_start = models.DateTimeField(_("clock start"), null=True, blank=True)
-    late_arrival = models.BooleanField(_("late arrival"), default=False)
-    response_due = models.DateTimeField(_("response due"), null=True, blank=True)
-    response_at_risk_at = models.DateTimeField(null=True, blank=True)
-    response_head_at = models.DateTimeField(null=True, blank=True)
-    response_status = models.CharField(
-        _("response target"), max_length=10, choices=TargetStatus.choices, blank=True, default=""
-    )
-    response_met_at = models.DateTimeField(_("response sent"), null=True, blank=True)
-    response_met_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    response_working_seconds = models.PositiveIntegerField(null=True, blank=True)
-    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
-    resolution_at_risk_at = models.DateTimeField(null=True, blank=True)
-    resolution_head_at = models.DateTimeField(null=True, blank=True)
-    resolution_status = models.CharField(
-        _("resolution target"), max_length=10, choices=TargetStatus.choices, blank=True, default=""
-    )
-    resolution_met_at = models.DateTimeField(_("final answer sent"), null=True, blank=True)
-    resolution_met_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    resolution_working_seconds = models.PositiveIntegerField(null=True, blank=True)
-    paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
-    paused_working_seconds = models.PositiveIntegerField(default=0)
-    waiting_until = models.DateTimeField(_("closes unanswered at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("inquiry")
@@ -166,6 +138,9 @@ class Inquiry(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != self.Status.CLOSED
+
+
+OPEN_STATUSES = (Inquiry.Status.OPEN, Inquiry.Status.WAITING, Inquiry.Status.ESCALATED)
 
 
 class Message(models.Model):
@@ -366,8 +341,6 @@ class RequesterReference(models.Model):
         ]
 
     def __str__(self) -> str:
-        from .identifiers import mask
-
         return f"{self.kind} {mask(self.value)}"
 
 

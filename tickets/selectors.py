@@ -1,14 +1,14 @@
 """Reads for pages and the API: each fetches what it shows in a fixed number of queries."""
 
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Inquiry, Message
-from .permissions import visible_inquiries
-
-OPEN_STATUSES = [Inquiry.Status.OPEN, Inquiry.Status.WAITING, Inquiry.Status.ESCALATED]
-
+from .identifiers import KINDS, InvalidReference, validate
+from .models import OPEN_STATUSES, CannedAnswer, Inquiry, Message, RequesterReference, Ticket, Unit
+from .permissions import staff_profile, visible_inquiries
 
 QUEUES = ["unassigned", "mine", "waiting", "escalated", "at_risk", "open", "closed"]
 
@@ -82,9 +82,6 @@ def inquiry_list(
 
 def _search(term: str) -> Q:
     """Text of the messages, requester name, identifiers and ticket numbers."""
-    from .identifiers import KINDS, InvalidReference, validate
-    from .models import RequesterReference, Ticket
-
     values = {term.upper()}
     for kind in KINDS:
         try:
@@ -128,13 +125,9 @@ def public_thread(*, requester_id: int) -> QuerySet:
 
 def visible_tickets(user):
     """Tickets a user may read: those of the units they belong to or coordinate, and their own office's."""
-    from .models import Ticket
-
     qs = Ticket.objects.select_related("unit", "office", "assigned_to", "inquiry__requester", "inquiry__account")
     if getattr(user, "is_superuser", False):
         return qs
-    from .permissions import staff_profile
-
     profile = staff_profile(user)
     mine = Q(unit__members=user) | Q(unit__coordinator=user)
     if profile is not None:
@@ -156,8 +149,6 @@ def ticket_list(*, user, unit: int | None = None, status: str = "", office: str 
 
 
 def units_for_office(*, office_code: str):
-    from .models import Unit
-
     return (
         Unit.objects.filter(is_active=True, offices__code=office_code)
         .select_related("home_office", "coordinator")
@@ -171,10 +162,6 @@ def canned_answers(*, office_id: int | None, q: str = "", include_inactive: bool
     On PostgreSQL: full-text search with the Indonesian stemmer (so "kiriman" finds "pengiriman" forms), ranked;
     elsewhere every word must appear.
     """
-    from django.db import connection
-
-    from .models import CannedAnswer
-
     qs = CannedAnswer.objects.filter(Q(office__isnull=True) | Q(office_id=office_id))
     if not include_inactive:
         qs = qs.filter(is_active=True)
@@ -182,8 +169,6 @@ def canned_answers(*, office_id: int | None, q: str = "", include_inactive: bool
     if not words:
         return qs.order_by("title")
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
         vector = (
             SearchVector("title", weight="A", config="indonesian")
             + SearchVector("tags", weight="A", config="indonesian")

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import ticket_views, views
+from .views import inbox as views
+from .views import unit_tickets as ticket_views
 
 app_name = "tickets"
 urlpatterns = [

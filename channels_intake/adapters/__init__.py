@@ -1,11 +1,18 @@
 """Platform adapters: one module per platform behind the ``Adapter`` protocol.
 
 ``get_adapter("whatsapp")`` returns the registered instance. Adapters verify, parse and send; they
-never touch the database (see ``base`` for the shared data classes and errors).
+never touch the database (see ``base`` for the shared data classes and errors). Each declares what its
+platform is (label, reply window, required credentials, API base-URL setting, webhook or not, text limit):
+adding a platform is one module here (it ends with ``adapter = TheAdapter()``; ``_discover`` registers it), with
+its fixtures and tests.
 """
+
+import importlib
+import pkgutil
 
 from .base import (
     Adapter,
+    AdapterRegistry,
     Attachment,
     Credentials,
     HandshakeResponse,
@@ -14,9 +21,12 @@ from .base import (
     PayloadError,
     PermanentSendError,
     Registry,
+    ReplyWindow,
+    ReplyWindowRule,
     SendError,
     SendResult,
     TransientSendError,
+    reply_window,
     split_text,
 )
 from .meta import MetaAdapter
@@ -25,10 +35,22 @@ from .webchat import WebchatAdapter
 from .whatsapp import WhatsAppAdapter
 from .x import XAdapter
 
-registry: Registry[Adapter] = Registry()
-for _adapter in (MetaAdapter(), WhatsAppAdapter(), TelegramAdapter(), XAdapter(), WebchatAdapter()):
-    registry.register(_adapter.kind, _adapter)
-del _adapter
+registry = AdapterRegistry()
+
+
+def _discover() -> None:
+    """Register the ``adapter`` of every module in this package (a new platform is one new module)."""
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
+        if module_info.name == "base":
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        adapter = getattr(module, "adapter", None)
+        if adapter is None:
+            raise ImportError(f"{module.__name__} defines no `adapter` instance to register")
+        registry.register(adapter.kind, adapter)
+
+
+_discover()
 
 
 def get_adapter(kind: str) -> Adapter:
@@ -36,8 +58,24 @@ def get_adapter(kind: str) -> Adapter:
     return registry.get(kind)
 
 
+def kinds() -> list[str]:
+    """Every account kind, sorted."""
+    return registry.kinds()
+
+
+def webhook_kinds() -> list[str]:
+    """The kinds whose platform posts to /intake/<kind>/<slug>/webhook/."""
+    return [adapter.kind for adapter in registry.values() if adapter.receives_webhooks]
+
+
+def sub_channels() -> list[str]:
+    """Every sub-channel a message can carry (messenger, instagram, whatsapp...), in registry order."""
+    return [channel for adapter in registry.values() for channel in adapter.channels]
+
+
 __all__ = [
     "Adapter",
+    "AdapterRegistry",
     "Attachment",
     "Credentials",
     "HandshakeResponse",
@@ -47,6 +85,8 @@ __all__ = [
     "PayloadError",
     "PermanentSendError",
     "Registry",
+    "ReplyWindow",
+    "ReplyWindowRule",
     "SendError",
     "SendResult",
     "TelegramAdapter",
@@ -55,6 +95,10 @@ __all__ = [
     "WhatsAppAdapter",
     "XAdapter",
     "get_adapter",
+    "kinds",
+    "sub_channels",
+    "webhook_kinds",
     "registry",
+    "reply_window",
     "split_text",
 ]

@@ -15,7 +15,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
@@ -26,7 +26,8 @@ import requests
 # ---------------------------------------------------------------------------------------------
 
 ATTACHMENT_KINDS = frozenset({"image", "file", "audio", "video", "location", "sticker", "other"})
-CHANNELS = frozenset({"messenger", "instagram", "whatsapp", "telegram", "x", "webchat"})
+# The sub-channels messages may carry: filled by AdapterRegistry from each registered adapter's `channels`.
+KNOWN_CHANNELS: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class InboundMessage:
     reply_to_id: str = ""  # chat id to reply to when it differs from sender_id (Telegram groups)
 
     def __post_init__(self) -> None:
-        if self.channel not in CHANNELS:
+        if self.channel not in KNOWN_CHANNELS:
             raise ValueError(f"unknown channel {self.channel!r}")
         if self.sent_at is not None and self.sent_at.tzinfo is None:
             raise ValueError("sent_at must be timezone-aware")
@@ -162,14 +163,83 @@ class PermanentSendError(SendError):
 
 
 # ---------------------------------------------------------------------------------------------
+# What a platform is: facts each adapter declares
+# ---------------------------------------------------------------------------------------------
+
+
+def gettext_noop(message: str) -> str:
+    """Mark a platform's user-facing text for the translation catalogue without importing Django.
+
+    ``makemessages`` (xgettext) extracts calls of this name; the Django side translates the text when it
+    shows it (``channels_intake.services.reply_window``).
+    """
+    return message
+
+
+@dataclass(frozen=True)
+class ReplyWindowRule:
+    """How long after the requester's last message the platform still accepts a reply from us.
+
+    ``free_form`` None: no limit. ``tagged``: a longer window that needs ``tag`` on the message (Meta's
+    HUMAN_AGENT). ``closed_reason`` is the msgid shown once both have passed (``%(at)s``: when it closed).
+    """
+
+    free_form: timedelta | None = None
+    tagged: timedelta | None = None
+    tag: str = ""
+    closed_reason: str = ""
+
+
+ALWAYS_OPEN = ReplyWindowRule()
+
+
+@dataclass(frozen=True)
+class ReplyWindow:
+    """Whether a free-form reply is still accepted now, with which tag, and until when."""
+
+    allowed: bool
+    tag: str = ""
+    closes_at: datetime | None = None
+    reason: str = ""  # an untranslated msgid with %(at)s; the Django side translates and fills it
+
+
+def reply_window(rule: ReplyWindowRule, *, last_inbound_at: datetime | None, now: datetime) -> ReplyWindow:
+    if rule.free_form is None or last_inbound_at is None:
+        return ReplyWindow(allowed=True)
+    free_until = last_inbound_at + rule.free_form
+    if now < free_until:
+        return ReplyWindow(allowed=True, closes_at=free_until)
+    if rule.tagged is not None:
+        tagged_until = last_inbound_at + rule.tagged
+        if now < tagged_until:
+            return ReplyWindow(allowed=True, tag=rule.tag, closes_at=tagged_until)
+        return ReplyWindow(allowed=False, closes_at=tagged_until, reason=rule.closed_reason)
+    return ReplyWindow(allowed=False, closes_at=free_until, reason=rule.closed_reason)
+
+
+CREDENTIAL_FIELDS = ("secret", "verify_token", "access_token", "external_id")
+
+
+# ---------------------------------------------------------------------------------------------
 # Protocol and registry
 # ---------------------------------------------------------------------------------------------
 
 
 @runtime_checkable
 class Adapter(Protocol):
-    kind: str
-    text_limit: int
+    """One platform. Besides the four operations, it declares what the platform is, so nothing outside the
+    adapter module lists platforms: the account kinds, the webhook URLs, the system checks, the API base URL
+    and the reply windows are all read from here."""
+
+    kind: str  # the account kind, part of the webhook URL /intake/<kind>/<slug>/webhook/
+    label: str  # shown in the admin and the inbox filters (a msgid, see gettext_noop)
+    channels: tuple[str, ...]  # the sub-channels its messages carry (Meta: messenger and instagram)
+    text_limit: int  # longest text in one platform message; longer replies go out in chunks
+    receives_webhooks: bool  # False for a channel that files its messages by its own API (the web chat)
+    required_credentials: tuple[str, ...]  # ChannelAccount fields an active account must have set
+    base_url_setting: str  # a Django setting that overrides the API base URL (tests point it at a local server)
+    default_base_url: str  # the platform's API base URL ("" when it has no API)
+    reply_rule: ReplyWindowRule  # how long after the requester's last message we may still reply
 
     def handshake(self, creds: Credentials, query: Mapping[str, str]) -> HandshakeResponse | None:
         """Answer the platform's GET verification; None when this kind has none (405 upstream)."""
@@ -234,6 +304,20 @@ class Registry(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def values(self) -> list[T]:
+        return [self._items[key] for key in self.kinds()]
+
+
+class AdapterRegistry(Registry["Adapter"]):
+    """The platforms: registering an adapter also makes its sub-channels known to ``InboundMessage``."""
+
+    def register(self, key: str, item: Adapter) -> Adapter:
+        if key != item.kind:
+            raise ValueError(f"adapter {item!r} declares kind {item.kind!r}, registered as {key!r}")
+        super().register(key, item)
+        KNOWN_CHANNELS.update(item.channels)
+        return item
 
 
 # ---------------------------------------------------------------------------------------------

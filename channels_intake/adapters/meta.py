@@ -12,6 +12,7 @@ messaging_postbacks) and /documentation/instagram-platform/webhooks/examples.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -25,11 +26,13 @@ from .base import (
     InboundMessage,
     ParseResult,
     PayloadError,
+    ReplyWindowRule,
     SendResult,
     as_text,
     constant_time_equals,
     from_epoch,
     get_header,
+    gettext_noop,
     hex_signature,
     load_json,
     member,
@@ -119,7 +122,23 @@ def graph_error_is_transient(data: Any, response: requests.Response) -> bool:
 
 class MetaAdapter:
     kind = "meta"
+    label = gettext_noop("Meta (Messenger and Instagram)")
+    channels = ("messenger", "instagram")
     text_limit = 2000
+    receives_webhooks = True
+    required_credentials = ("secret", "verify_token", "access_token", "external_id")
+    base_url_setting = "META_GRAPH_URL"
+    default_base_url = "https://graph.facebook.com/v25.0"
+    # Messenger and Instagram: free-form replies for 24 hours, then 7 days with the HUMAN_AGENT tag.
+    reply_rule = ReplyWindowRule(
+        free_form=timedelta(hours=24),
+        tagged=timedelta(days=7),
+        tag="HUMAN_AGENT",
+        closed_reason=gettext_noop(
+            "Meta accepts replies only within 7 days of the requester's last message (HUMAN_AGENT tag); "
+            "that window closed on %(at)s."
+        ),
+    )
 
     def handshake(self, creds: Credentials, query: Mapping[str, str]) -> HandshakeResponse:
         return meta_handshake(creds, query)
@@ -295,3 +314,6 @@ def _attachment(raw: dict[str, Any]) -> Attachment:
         platform_id=as_text(payload.get("id") or payload.get("reel_video_id")),
         name=as_text(payload.get("title") or raw.get("title") or kind),
     )
+
+
+adapter = MetaAdapter()

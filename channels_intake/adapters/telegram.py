@@ -18,6 +18,7 @@ from urllib.parse import quote
 import requests
 
 from .base import (
+    ALWAYS_OPEN,
     Attachment,
     Credentials,
     HandshakeResponse,
@@ -32,6 +33,7 @@ from .base import (
     constant_time_equals,
     from_epoch,
     get_header,
+    gettext_noop,
     load_json,
     member,
     optional_dict,
@@ -94,7 +96,14 @@ _FILE_KINDS = (
 
 class TelegramAdapter:
     kind = "telegram"
+    label = gettext_noop("Telegram")
+    channels = ("telegram",)
     text_limit = 4096  # UTF-16 code units, which is how Telegram counts
+    receives_webhooks = True
+    required_credentials = ("secret", "access_token")
+    base_url_setting = "TELEGRAM_API_URL"
+    default_base_url = "https://api.telegram.org"
+    reply_rule = ALWAYS_OPEN
 
     def handshake(self, creds: Credentials, query: Mapping[str, str]) -> HandshakeResponse | None:
         return None
@@ -253,3 +262,6 @@ def _error_from_body(data: dict[str, Any]) -> SendError:
     if status is not None and (status == 429 or status >= 500):
         return TransientSendError(reason, retry_after=_retry_after(data), status=status, code=as_text(code))
     return PermanentSendError(reason, status=status, code=as_text(code))
+
+
+adapter = TelegramAdapter()

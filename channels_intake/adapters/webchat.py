@@ -5,7 +5,7 @@ there is no handshake and no signature; and replies are not pushed anywhere, bec
 polls our database, so sending is a no-op that succeeds.
 
 Body: ``{"id": "<client message id>", "session": "<session id>", "text": "...", "name": "",
-"sent_at": "<optional ISO 8601>"}``.
+"sent_at": "<optional ISO 8601>", "office": "<optional office code>"}``, built by ``webchat.services``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from .base import (
+    ALWAYS_OPEN,
     Attachment,
     Credentials,
     HandshakeResponse,
@@ -21,6 +22,7 @@ from .base import (
     ParseResult,
     PayloadError,
     SendResult,
+    gettext_noop,
     load_json,
     require_dict,
 )
@@ -28,7 +30,14 @@ from .base import (
 
 class WebchatAdapter:
     kind = "webchat"
+    label = gettext_noop("Web chat")
+    channels = ("webchat",)
     text_limit = 10000
+    receives_webhooks = False  # the widget API (webchat/) files its messages through this adapter
+    required_credentials = ()
+    base_url_setting = ""
+    default_base_url = ""
+    reply_rule = ALWAYS_OPEN
 
     def handshake(self, creds: Credentials, query: Mapping[str, str]) -> HandshakeResponse | None:
         return None
@@ -45,8 +54,9 @@ class WebchatAdapter:
             raise PayloadError("session must be a non-empty string")
         text = payload.get("text", "")
         name = payload.get("name") or ""
-        if not isinstance(text, str) or not isinstance(name, str):
-            raise PayloadError("text and name must be strings")
+        office = payload.get("office") or ""
+        if not isinstance(text, str) or not isinstance(name, str) or not isinstance(office, str):
+            raise PayloadError("text, name and office must be strings")
         return ParseResult(
             messages=(
                 InboundMessage(
@@ -55,7 +65,7 @@ class WebchatAdapter:
                     sender_name=name.strip(),
                     text=text,
                     sent_at=_sent_at(payload.get("sent_at")),
-                    recipient_id="",
+                    recipient_id=office,
                     channel="webchat",
                     attachments=() if text.strip() else (Attachment(kind="other"),),
                 ),
@@ -86,3 +96,6 @@ def _sent_at(value: object) -> datetime | None:
     except ValueError:
         raise PayloadError(f"sent_at is not ISO 8601: {value!r}") from None
     return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+adapter = WebchatAdapter()

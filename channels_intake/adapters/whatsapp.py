@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -25,9 +26,11 @@ from .base import (
     InboundMessage,
     ParseResult,
     PayloadError,
+    ReplyWindowRule,
     SendResult,
     as_text,
     from_epoch,
+    gettext_noop,
     load_json,
     member,
     optional_dict,
@@ -78,7 +81,21 @@ def is_bsuid(recipient_id: str) -> bool:
 
 class WhatsAppAdapter:
     kind = "whatsapp"
+    label = gettext_noop("WhatsApp")
+    channels = ("whatsapp",)
     text_limit = 4096
+    receives_webhooks = True
+    required_credentials = ("secret", "verify_token", "access_token", "external_id")
+    base_url_setting = "META_GRAPH_URL"
+    default_base_url = "https://graph.facebook.com/v25.0"
+    # Outside the customer-service window only approved templates go out; we send free text only.
+    reply_rule = ReplyWindowRule(
+        free_form=timedelta(hours=24),
+        closed_reason=gettext_noop(
+            "WhatsApp accepts free-form replies only within 24 hours of the requester's last message; "
+            "that window closed on %(at)s."
+        ),
+    )
 
     def handshake(self, creds: Credentials, query: Mapping[str, str]) -> HandshakeResponse:
         return meta_handshake(creds, query)
@@ -244,3 +261,6 @@ def _content(raw: dict[str, Any], message_type: str) -> tuple[str, tuple[Attachm
         return "", (Attachment(kind="other", name=", ".join(n for n in names if n) or "contacts"),)
     # unknown / unsupported / order / request_welcome ...: an "other" attachment is added upstream.
     return "", ()
+
+
+adapter = WhatsAppAdapter()

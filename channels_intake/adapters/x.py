@@ -22,6 +22,7 @@ from urllib.parse import quote
 import requests
 
 from .base import (
+    ALWAYS_OPEN,
     FORBIDDEN,
     Attachment,
     Credentials,
@@ -35,6 +36,7 @@ from .base import (
     constant_time_equals,
     from_epoch,
     get_header,
+    gettext_noop,
     load_json,
     member,
     optional_dict,
@@ -60,7 +62,14 @@ def crc_response_token(consumer_secret: str, crc_token: str) -> str:
 
 class XAdapter:
     kind = "x"
+    label = gettext_noop("X")
+    channels = ("x",)
     text_limit = 10000
+    receives_webhooks = True
+    required_credentials = ("secret", "access_token", "external_id")
+    base_url_setting = "X_API_URL"
+    default_base_url = "https://api.x.com"
+    reply_rule = ALWAYS_OPEN
 
     def handshake(self, creds: Credentials, query: Mapping[str, str]) -> HandshakeResponse:
         crc_token = query.get("crc_token")
@@ -208,3 +217,6 @@ def _rate_limit_reset(data: Any, response: requests.Response) -> float | None:
         return None
     reset = to_float(response.headers.get("x-rate-limit-reset"))
     return None if reset is None else max(0.0, reset - time.time())
+
+
+adapter = XAdapter()

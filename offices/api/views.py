@@ -1,7 +1,7 @@
 from datetime import date, datetime, time, timedelta
 
 from django.shortcuts import get_object_or_404
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -85,35 +85,3 @@ class OfficeCalendarView(APIView):
                 "intervals": intervals,
             }
         )
-
-
-def office_promise(office: Office, *, now: datetime | None = None) -> dict:
-    """What the web chat promises before the first message: free, 55 working minutes, today's hours."""
-    from sla.services import policy_for_office
-
-    now = now or timezone.now()
-    calendar = office_calendar(office)
-    local_now = now.astimezone(calendar.tz)
-    today = local_now.date()
-    hours = [
-        (s.strftime("%H:%M"), e.strftime("%H:%M") if e.time() != time(0) else "24:00")
-        for s, e in calendar.working_intervals(
-            datetime.combine(today, time(0), tzinfo=calendar.tz),
-            datetime.combine(today + timedelta(days=1), time(0), tzinfo=calendar.tz),
-        )
-    ]
-    open_now = calendar.is_working(now)
-    starts = calendar.next_working_moment(now)
-    label = zone_label(office.timezone)
-    return {
-        "office": office.code,
-        "name": office.name,
-        "timezone": office.timezone,
-        "timezone_label": label,
-        "free_of_charge": True,
-        "response_minutes": policy_for_office(office).response_minutes,
-        "open_now": open_now,
-        "today_hours": hours,
-        "clock_starts_at": starts.isoformat(),
-        "clock_starts_at_label": "" if open_now else f"{formats.date_format(starts, 'l j F H:i')} {label}",
-    }

@@ -111,3 +111,52 @@ def test_web_chat_text_is_stored_as_text_and_the_widget_escapes_it(api_client, o
     assert api_client.get("/api/v1/webchat/messages/").json()["messages"][0]["text"] == "<script>alert(1)</script>"
     widget = (Path(__file__).resolve().parents[2] / "static" / "webchat" / "widget.js").read_text()
     assert ".innerHTML = msg" not in widget and "textContent = msg.text" in widget
+
+
+def _account_form(account, **changes):
+    data = {
+        "office": account.office_id,
+        "kind": account.kind,
+        "slug": account.slug,
+        "name": account.name,
+        "external_id": account.external_id,
+        "secret": "",
+        "verify_token": "",
+        "access_token": "",
+        "allowed_origins": account.allowed_origins,
+        "is_active": "on",
+    }
+    return data | changes
+
+
+def test_an_admin_edit_goes_through_the_service_keeps_blank_secrets_and_is_audited_without_them(client, office):
+    account = factories.ChannelAccountFactory(office=office, kind="telegram", secret="OLD-SECRET-1234")
+    admin = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+
+    response = client.post(
+        f"/admin/channels_intake/channelaccount/{account.pk}/change/",
+        _account_form(account, name="Telegram Soetta", access_token="NEW-TOKEN-5678"),
+    )
+
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.name == "Telegram Soetta" and account.secret == "OLD-SECRET-1234"
+    assert account.access_token == "NEW-TOKEN-5678"
+    event = AuditEvent.objects.get(action="channel.update")
+    assert event.actor == admin and event.changes == {"name": "Telegram Soetta", "access_token_set": True}
+    assert "NEW-TOKEN" not in str(event.changes) and "OLD-SECRET" not in str(event.changes)
+
+
+def test_an_invalid_admin_edit_is_a_form_error_and_changes_nothing(client, office):
+    account = factories.ChannelAccountFactory(office=office, kind="telegram", slug="tg-a")
+    factories.ChannelAccountFactory(office=office, kind="telegram", slug="tg-b")
+    client.force_login(factories.UserFactory(username="root", is_staff=True, is_superuser=True))
+
+    response = client.post(
+        f"/admin/channels_intake/channelaccount/{account.pk}/change/", _account_form(account, slug="tg-b")
+    )
+
+    assert response.status_code == 200 and response.context["adminform"].form.errors
+    account.refresh_from_db()
+    assert account.slug == "tg-a" and not AuditEvent.objects.filter(action="channel.update").exists()

@@ -10,10 +10,10 @@ from django.utils import timezone
 from werkzeug import Response
 
 from channels_intake.models import OutboundMessage
-from channels_intake.services import outbox_deliver
+from channels_intake.outbox import outbox_deliver
 from tests import factories
 from tickets.models import Inquiry, Message, Requester, TargetStatus
-from tickets.services import reply_send
+from tickets.replies import reply_send
 
 
 @pytest.fixture
@@ -259,7 +259,7 @@ def test_the_conversation_page_tells_the_officer_about_the_window(english, clien
 
 
 def test_outbox_redrive_picks_up_queued_messages_whose_time_has_come(platform, office, officer):
-    from channels_intake.services import outbox_redrive
+    from channels_intake.outbox import outbox_redrive
 
     message = send(make_inquiry(office, "telegram"), officer)
     with time_machine.travel(timezone.now() + timedelta(seconds=1)):

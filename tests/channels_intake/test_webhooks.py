@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from channels_intake.inbound import inbound_redrive
 from channels_intake.models import InboundEvent
-from channels_intake.services import inbound_redrive
 from tests import factories
 from tickets.models import Inquiry, Message, Requester
 
@@ -259,7 +259,7 @@ def test_events_left_pending_are_redriven(client, accounts):
 
 
 def test_processing_twice_is_idempotent(client, accounts):
-    from channels_intake.services import inbound_event_process
+    from channels_intake.inbound import inbound_event_process
 
     post(client, "telegram", body_of("telegram", "message_text.json"))
     event = InboundEvent.objects.get()
@@ -276,8 +276,8 @@ def test_two_events_of_one_account_are_processed_concurrently(postgres, monkeypa
 
     from django.db import connection
 
-    import tickets.services
-    from channels_intake.services import inbound_event_process
+    import tickets.transport
+    from channels_intake.inbound import inbound_event_process
 
     office = factories.OfficeFactory()
     account = factories.ChannelAccountFactory(office=office, kind="telegram", slug="tg-c")
@@ -307,7 +307,7 @@ def test_two_events_of_one_account_are_processed_concurrently(postgres, monkeypa
             "channel": "telegram",
         },
     )
-    original = tickets.services.inbound_message_receive
+    original = tickets.transport.inbound_message_receive
     inside, release = threading.Event(), threading.Event()
 
     def slow_first(**kwargs):  # holds the first event's transaction open (test synchronisation only)
@@ -316,7 +316,7 @@ def test_two_events_of_one_account_are_processed_concurrently(postgres, monkeypa
             release.wait(10)
         return original(**kwargs)
 
-    monkeypatch.setattr(tickets.services, "inbound_message_receive", slow_first)
+    monkeypatch.setattr(tickets.transport, "inbound_message_receive", slow_first)
     results = {}
 
     def work(event_id, name):

@@ -19,8 +19,9 @@ from offices.models import Holiday, ReopenedDate, Role, SpecialHours
 from sla.models import Notification, SlaNotice, SlaPolicySetting
 from sla.services import recompute_running_targets, sla_sweep
 from tests import factories
+from tickets.inquiries import inbound_message_receive
 from tickets.models import Inquiry, TargetStatus
-from tickets.services import inbound_message_receive, reply_send
+from tickets.replies import reply_send
 
 WIB = ZoneInfo("Asia/Jakarta")
 MON = date(2026, 12, 7)
@@ -82,7 +83,7 @@ def test_worked_examples_are_stored_on_the_inquiry(account, received, late, resp
     assert inquiry.response_status == TargetStatus.RUNNING
     from sla.services import resolution_clock_start
 
-    resolution_clock_start(inquiry=inquiry)
+    resolution_clock_start(record=inquiry)
     assert inquiry.resolution_due == resolution_from
 
 

@@ -52,7 +52,7 @@ def inquiry_for(office, kind="webchat", *, received=None, language="id", email="
         language=language,
         contact_email=email,
     )
-    from sla.services import inquiry_clock_start
+    from sla.services import clock_start
 
     inquiry = Inquiry(
         office=office,
@@ -62,7 +62,7 @@ def inquiry_for(office, kind="webchat", *, received=None, language="id", email="
         last_inbound_at=received,
         preview="Pertanyaan",
     )
-    inquiry_clock_start(inquiry=inquiry)
+    clock_start(record=inquiry)
     inquiry.save()
     return inquiry
 
@@ -211,7 +211,7 @@ def test_a_closed_channel_falls_back_to_the_requesters_email(office, officer, un
     ticket = Ticket.objects.create(
         number="BC-X-1", verification_hash="-", inquiry=inquiry, office=office, unit=unit, summary="s"
     )
-    resolution_clock_start(inquiry=inquiry)
+    resolution_clock_start(record=inquiry)
     inquiry.save()
     with django_capture_on_commit_callbacks(execute=True):
         escalation.ticket_answer(ticket=ticket, actor=unit.member, text="Jawaban akhir")
@@ -230,7 +230,7 @@ def test_without_a_fallback_the_ticket_says_so_and_delivery_can_be_recorded(offi
     )
     from sla.services import resolution_clock_start
 
-    resolution_clock_start(inquiry=inquiry)
+    resolution_clock_start(record=inquiry)
     inquiry.save()
     with translation.override("en"):
         escalation.ticket_answer(ticket=ticket, actor=unit.member, text="Jawaban akhir")

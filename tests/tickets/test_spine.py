@@ -61,7 +61,7 @@ def test_a_web_chat_message_travels_to_the_officer_and_the_answer_back(
 
 
 def test_the_requester_does_not_see_a_reply_before_it_is_delivered(api_client, officer, office, webchat_account):
-    from tickets.services import reply_send
+    from tickets.replies import reply_send
 
     token = start_session(api_client, office.code)
     api_client.credentials(HTTP_X_WEBCHAT_TOKEN=token)

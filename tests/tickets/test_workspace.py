@@ -14,14 +14,14 @@ from channels_intake.models import OutboundMessage
 from offices.models import Role
 from sla.models import Notification
 from tests import factories
-from tickets import escalation, services
+from tickets import escalation, inquiries, replies
 from tickets.models import CannedAnswer, Consultation, Inquiry, Message, RequesterReference, TargetStatus, Unit
 
 VALID_NIK = "3171074507900004"
 
 
 def receive(account, text="Halo", sender="budi", name="Budi Santoso"):
-    return services.inbound_message_receive(
+    return inquiries.inbound_message_receive(
         account=account,
         message=InboundMessage(
             dedupe_key=f"m-{timezone.now().timestamp()}-{text[:5]}-{sender}",
@@ -71,7 +71,7 @@ def test_the_live_refresh_returns_the_list_and_the_counts(logged_in, account):
 
 def test_search_by_text_name_identifier_and_ticket_number(logged_in, officer, account, office):
     first = receive(account, text="Halo", sender="x1", name="Siti Rahmawati")
-    services.inbound_message_receive(
+    inquiries.inbound_message_receive(
         account=account,
         message=InboundMessage(
             dedupe_key="later",
@@ -221,7 +221,7 @@ def test_resolve_as_answered_needs_a_delivered_answer(logged_in, officer, accoun
     logged_in.post(reverse("tickets:resolve", args=[inquiry.pk]), {"outcome": "answered"})
     assert Inquiry.objects.get(pk=inquiry.pk).status == "open"
     with django_capture_on_commit_callbacks(execute=True):
-        services.reply_send(inquiry=inquiry, author=officer, text="Jawaban", kind="answer")
+        replies.reply_send(inquiry=inquiry, author=officer, text="Jawaban", kind="answer")
     logged_in.post(reverse("tickets:resolve", args=[inquiry.pk]), {"outcome": "answered"})
     inquiry.refresh_from_db()
     assert inquiry.status == "closed" and inquiry.response_status == TargetStatus.MET
@@ -238,7 +238,7 @@ def test_a_duplicate_is_merged_into_the_other_inquiry(logged_in, account, office
 
 def test_a_failed_reply_can_be_sent_again(english, logged_in, officer, account):
     inquiry = receive(account)
-    message = services.reply_send(inquiry=inquiry, author=officer, text="Jawaban", kind="answer")
+    message = replies.reply_send(inquiry=inquiry, author=officer, text="Jawaban", kind="answer")
     OutboundMessage.objects.filter(message=message).update(status="failed", last_error="(#100) error")
     assert "Send again" in logged_in.get(reverse("tickets:conversation", args=[inquiry.pk])).content.decode()
     logged_in.post(reverse("tickets:retry", args=[inquiry.pk, message.pk]))

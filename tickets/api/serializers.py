@@ -1,8 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tickets.models import Inquiry, Message
-from tickets.services import REPLY_KINDS
+from tickets.models import Inquiry, Message, Ticket, TicketEvent, Unit
+from tickets.replies import REPLY_KINDS
 
 
 class MessageOutput(serializers.ModelSerializer):
@@ -90,3 +90,88 @@ class InquiryFilterInput(serializers.Serializer):
 class ReplyInput(serializers.Serializer):
     text = serializers.CharField(max_length=10_000, trim_whitespace=True)
     kind = serializers.ChoiceField(choices=sorted(REPLY_KINDS), default="answer")
+
+
+# --- Units and tickets -------------------------------------------------------------------------------------
+class UnitOutput(serializers.ModelSerializer):
+    home_office = serializers.CharField(source="home_office.code")
+    coordinator = serializers.CharField(source="coordinator.get_username", default=None)
+
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "kind", "home_office", "coordinator", "requires_approval"]
+
+
+class TicketEventOutput(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.get_username", default=None)
+
+    class Meta:
+        model = TicketEvent
+        fields = ["kind", "author", "text", "created_at"]
+
+
+class TicketOutput(serializers.ModelSerializer):
+    ticket_number = serializers.CharField(source="number")
+    unit = UnitOutput()
+    office = serializers.CharField(source="office.code")
+    inquiry = serializers.IntegerField(source="inquiry_id")
+    assigned_to = serializers.CharField(source="assigned_to.get_username", default=None)
+    resolution_due = serializers.DateTimeField(source="inquiry.resolution_due")
+    resolution_status = serializers.CharField(source="inquiry.resolution_status")
+    channel = serializers.CharField(source="inquiry.account.kind")
+    requester = serializers.CharField(source="inquiry.requester.__str__")
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "ticket_number",
+            "status",
+            "unit",
+            "office",
+            "inquiry",
+            "channel",
+            "requester",
+            "summary",
+            "needed",
+            "assigned_to",
+            "created_at",
+            "resolution_due",
+            "resolution_status",
+            "final_answer",
+            "answered_at",
+            "delivery_note",
+        ]
+
+
+class TicketDetailOutput(TicketOutput):  # noqa: DJ006
+    events = TicketEventOutput(many=True)
+    draft_answer = serializers.CharField()
+
+    class Meta(TicketOutput.Meta):
+        fields = TicketOutput.Meta.fields + ["draft_answer", "events"]
+
+
+class EscalateInput(serializers.Serializer):
+    unit = serializers.IntegerField()
+    summary = serializers.CharField(max_length=5000)
+    needed = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class EscalateOutput(TicketOutput):  # noqa: DJ006
+    verification_code = serializers.SerializerMethodField()
+
+    class Meta(TicketOutput.Meta):
+        fields = TicketOutput.Meta.fields + ["verification_code"]
+
+    def get_verification_code(self, obj) -> str:
+        return self.context["code"]
+
+
+class TextInput(serializers.Serializer):
+    text = serializers.CharField(max_length=10_000)
+
+
+# --- The public lookup -------------------------------------------------------------------------------------
+class LookupInput(serializers.Serializer):
+    number = serializers.CharField(max_length=40)
+    code = serializers.CharField(max_length=20)

@@ -1,8 +1,9 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from channels_intake.models import ChannelKind
-from channels_intake.services import channel_account_create
+from channels_intake.accounts import channel_account_create
+from channels_intake.adapters import get_adapter, kinds
+from channels_intake.checks import missing_credentials
 from offices.models import Office
 
 
@@ -10,7 +11,7 @@ class Command(BaseCommand):
     help = "Create a channel account of an office (secrets are never printed back)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--kind", required=True, choices=ChannelKind.values)
+        parser.add_argument("--kind", required=True, choices=kinds())
         parser.add_argument("--office", required=True, help="Office code (6 digits)")
         parser.add_argument("--slug", required=True, help="Part of the webhook URL: /intake/<kind>/<slug>/webhook/")
         parser.add_argument("--secret", default="", help="Meta app secret, X consumer secret or Telegram token")
@@ -40,14 +41,8 @@ class Command(BaseCommand):
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
         url = f"/intake/{account.kind}/{account.slug}/webhook/"
         self.stdout.write(self.style.SUCCESS(f"Created {account.kind} account {account.slug} for {office}."))
-        if account.kind != ChannelKind.WEBCHAT:
+        if get_adapter(account.kind).receives_webhooks:
             self.stdout.write(f"Webhook URL: {url}")
-        missing = account_missing_fields(account)
+        missing = missing_credentials(account)
         if missing:
             self.stdout.write(self.style.WARNING(f"Still missing for this kind: {', '.join(missing)}"))
-
-
-def account_missing_fields(account):
-    from channels_intake.checks import REQUIRED
-
-    return [field for field in REQUIRED.get(account.kind, ()) if not getattr(account, field)]

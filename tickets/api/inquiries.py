@@ -6,9 +6,9 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from channels_intake.models import ChannelKind
+from channels_intake.adapters import kinds, sub_channels
 from sla.selectors import sla_badges
-from tickets import selectors, services
+from tickets import replies, selectors
 from tickets.models import Inquiry
 
 from .serializers import InquiryDetailOutput, InquiryFilterInput, InquiryOutput, MessageOutput, ReplyInput
@@ -18,7 +18,7 @@ from .serializers import InquiryDetailOutput, InquiryFilterInput, InquiryOutput,
     parameters=[
         OpenApiParameter("office", OpenApiTypes.STR, description="Office code (6 digits)"),
         OpenApiParameter("status", OpenApiTypes.STR, enum=Inquiry.Status.values),
-        OpenApiParameter("channel", OpenApiTypes.STR, enum=[*ChannelKind.values, "messenger", "instagram"]),
+        OpenApiParameter("channel", OpenApiTypes.STR, enum=sorted({*kinds(), *sub_channels()})),
     ]
 )
 class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -52,7 +52,7 @@ class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         inquiry = get_object_or_404(selectors.inquiry_list(user=request.user), pk=pk)
         data = ReplyInput(data=request.data)
         data.is_valid(raise_exception=True)
-        message = services.reply_send(
+        message = replies.reply_send(
             inquiry=inquiry, author=request.user, text=data.validated_data["text"], kind=data.validated_data["kind"]
         )
         return Response(MessageOutput(message).data, status=status.HTTP_201_CREATED)

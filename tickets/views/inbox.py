@@ -1,6 +1,5 @@
 """The officer's pages: the live inbox and the conversation, with everything an officer does from them."""
 
-from django import forms
 from django.contrib import messages as flash
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -14,47 +13,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from channels_intake.models import ChannelKind
-from channels_intake.services import inquiry_reply_window
 from offices.models import Role, StaffProfile
 from sla.selectors import sla_badges
 
-from . import selectors, services
-from .forms import ReplyForm
-from .identifiers import KINDS, mask
-from .models import CannedAnswer, Consultation, Inquiry, Message, RequesterReference, Ticket
-from .permissions import can_work_inquiry, staff_profile
-from .ticket_views import EscalateForm
+from .. import consultations as consulting
+from .. import inquiries, references, replies, selectors
+from ..forms import EscalateForm, InboxFilterForm, ReplyForm
+from ..identifiers import KINDS, mask
+from ..knowledge_base import canned_answer_save
+from ..models import CannedAnswer, Consultation, Inquiry, Message, RequesterReference, Ticket
+from ..permissions import can_work_inquiry, staff_profile
 
 PAGE_SIZE = 25
 PRESENCE_TTL = 12  # seconds: a viewer who stops polling disappears
-
-
-class InboxFilterForm(forms.Form):
-    queue = forms.ChoiceField(required=False, choices=[(q, q) for q in selectors.QUEUES])
-    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
-    channel = forms.ChoiceField(
-        label=gettext_lazy("Channel"),
-        required=False,
-        choices=[
-            ("", gettext_lazy("Any channel")),
-            *ChannelKind.choices,
-            ("messenger", "Messenger"),
-            ("instagram", "Instagram"),
-        ],
-    )
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        required=False,
-        choices=[("", gettext_lazy("Any status")), *Inquiry.Status.choices],
-    )
-    officer = forms.TypedChoiceField(label=gettext_lazy("Officer"), required=False, coerce=int, empty_value=None)
-    received_from = forms.DateField(label=gettext_lazy("From"), required=False)
-    received_to = forms.DateField(label=gettext_lazy("Until"), required=False)
-
-    def __init__(self, *args, officers=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["officer"].choices = [("", _("Any officer")), *[(u.pk, u.get_username()) for u in officers]]
 
 
 def _activate_zone(user, office=None) -> None:
@@ -139,7 +110,7 @@ def conversation(request, pk: int):
         form = ReplyForm(request.POST)
         if form.is_valid():
             try:
-                services.reply_send(
+                replies.reply_send(
                     inquiry=inquiry, author=request.user, text=form.cleaned_data["text"], kind=form.cleaned_data["kind"]
                 )
             except ValidationError as exc:
@@ -162,7 +133,7 @@ def conversation(request, pk: int):
             "form": form,
             "now": now,
             "badge": sla_badges([inquiry], now=now)[inquiry.pk],
-            "window": inquiry_reply_window(inquiry, now=now),
+            "window": replies.reply_window_for(inquiry, now=now),
             "ticket": Ticket.objects.filter(inquiry=inquiry).select_related("unit").first(),
             "escalate_form": EscalateForm(office_code=inquiry.office.code),
             "references": [(ref, mask(ref.value), KINDS.get(ref.kind, ref.kind)) for ref in references],
@@ -185,7 +156,7 @@ def conversation(request, pk: int):
 def claim(request, pk: int):
     inquiry = _get_inquiry(request, pk)
     try:
-        services.inquiry_claim(inquiry=inquiry, user=request.user)
+        inquiries.inquiry_claim(inquiry=inquiry, user=request.user)
     except ValidationError as exc:
         flash.error(request, " ".join(exc.messages))
     else:
@@ -210,7 +181,7 @@ def assign(request, pk: int):
     inquiry = _get_inquiry(request, pk)
     user = get_user_model().objects.filter(pk=request.POST.get("to_user") or 0).first()
     return _run(
-        request, pk, lambda: services.inquiry_assign(inquiry=inquiry, actor=request.user, to_user=user), _("Assigned.")
+        request, pk, lambda: inquiries.inquiry_assign(inquiry=inquiry, actor=request.user, to_user=user), _("Assigned.")
     )
 
 
@@ -221,7 +192,7 @@ def note(request, pk: int):
     return _run(
         request,
         pk,
-        lambda: services.note_add(inquiry=inquiry, actor=request.user, text=request.POST.get("text", "")),
+        lambda: inquiries.note_add(inquiry=inquiry, actor=request.user, text=request.POST.get("text", "")),
         _("Note added."),
     )
 
@@ -239,7 +210,7 @@ def consult(request, pk: int):
     return _run(
         request,
         pk,
-        lambda: services.consultation_ask(
+        lambda: consulting.consultation_ask(
             inquiry=inquiry,
             actor=request.user,
             question=request.POST.get("question", ""),
@@ -259,14 +230,14 @@ def consultation_answer(request, pk: int, consultation_id: int):
         .first()
     )
     if consultation is None or not (
-        services.can_answer_consultation(request.user, consultation)
+        consulting.can_answer_consultation(request.user, consultation)
         or can_work_inquiry(request.user, consultation.inquiry)
     ):
         raise Http404
     return _run(
         request,
         pk,
-        lambda: services.consultation_answer(
+        lambda: consulting.consultation_answer(
             consultation=consultation, actor=request.user, answer=request.POST.get("answer", "")
         ),
         _("Answer sent."),
@@ -277,7 +248,7 @@ def consultation_answer(request, pk: int, consultation_id: int):
 def consultation_view(request, pk: int):
     """What a consulted colleague (possibly of another office or unit) sees: the question and the thread."""
     consultations = Consultation.objects.filter(inquiry_id=pk).select_related("inquiry__office", "to_unit", "asked_by")
-    mine = [c for c in consultations if services.can_answer_consultation(request.user, c)]
+    mine = [c for c in consultations if consulting.can_answer_consultation(request.user, c)]
     if not mine:
         raise Http404
     inquiry = mine[0].inquiry
@@ -299,7 +270,7 @@ def resolve(request, pk: int):
     return _run(
         request,
         pk,
-        lambda: services.inquiry_resolve(
+        lambda: inquiries.inquiry_resolve(
             inquiry=inquiry, actor=request.user, outcome=request.POST.get("outcome", ""), duplicate_of=duplicate
         ),
         _("Closed."),
@@ -313,7 +284,7 @@ def reference_add(request, pk: int):
     return _run(
         request,
         pk,
-        lambda: services.reference_add(
+        lambda: references.reference_add(
             inquiry=inquiry, actor=request.user, kind=request.POST.get("kind", ""), value=request.POST.get("value", "")
         ),
         _("Reference saved."),
@@ -327,7 +298,7 @@ def reference_reveal(request, pk: int, reference_id: int):
     reference = RequesterReference.objects.filter(pk=reference_id, requester_id=inquiry.requester_id).first()
     if reference is None:
         raise Http404
-    value = services.reference_reveal(reference=reference, inquiry=inquiry, actor=request.user)
+    value = references.reference_reveal(reference=reference, inquiry=inquiry, actor=request.user)
     return HttpResponse(value, content_type="text/plain; charset=utf-8")
 
 
@@ -338,7 +309,7 @@ def retry(request, pk: int, message_id: int):
     message = Message.objects.filter(pk=message_id, inquiry=inquiry).select_related("inquiry__office").first()
     if message is None:
         raise Http404
-    return _run(request, pk, lambda: services.outbound_retry(message=message, actor=request.user), _("Sending again."))
+    return _run(request, pk, lambda: replies.outbound_retry(message=message, actor=request.user), _("Sending again."))
 
 
 @login_required
@@ -390,7 +361,7 @@ def knowledge_base(request):
         editing = CannedAnswer.objects.filter(pk=request.GET["edit"]).first()
     if request.method == "POST":
         try:
-            services.canned_answer_save(
+            canned_answer_save(
                 actor=request.user,
                 pk=request.POST.get("pk") or None,
                 title=request.POST.get("title", ""),

@@ -13,12 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels_intake.adapters import InboundMessage
-from channels_intake.models import ChannelAccount, ChannelKind, OutboundMessage
+from channels_intake.models import ChannelAccount, OutboundMessage
 from offices.models import Office, Role, SpecialHours, StaffProfile, Typology
 from offices.services import office_create, staff_assign
 from sla import services as sla_services
+from tickets import lifecycle
+from tickets.inquiries import inbound_message_receive
 from tickets.models import Inquiry, Message, Unit
-from tickets.services import inbound_message_receive
 
 DEMO_PASSWORD = "demo-bea-cukai"
 
@@ -111,18 +112,18 @@ ANSWERS = [
     "Bea Cukai tidak pernah meminta pembayaran ke rekening pribadi. Pembayaran resmi hanya dengan kode billing.",
 ]
 CHANNEL_SLUGS = {
-    ChannelKind.WEBCHAT: "web",
-    ChannelKind.META: "meta",
-    ChannelKind.WHATSAPP: "wa",
-    ChannelKind.TELEGRAM: "tg",
-    ChannelKind.X: "x",
+    "webchat": "web",
+    "meta": "meta",
+    "whatsapp": "wa",
+    "telegram": "tg",
+    "x": "x",
 }
 SUB_CHANNELS = {
-    ChannelKind.WEBCHAT: "webchat",
-    ChannelKind.META: "messenger",
-    ChannelKind.WHATSAPP: "whatsapp",
-    ChannelKind.TELEGRAM: "telegram",
-    ChannelKind.X: "x",
+    "webchat": "webchat",
+    "meta": "messenger",
+    "whatsapp": "whatsapp",
+    "telegram": "telegram",
+    "x": "x",
 }
 
 
@@ -288,12 +289,10 @@ class Command(BaseCommand):
                     defaults={
                         "office": offices[code],
                         "name": f"{kind} {offices[code].name}",
-                        "external_id": "" if kind == ChannelKind.WEBCHAT else f"demo-{prefix}-{code}",
-                        "secret": "" if kind == ChannelKind.WEBCHAT else f"demo-secret-{prefix}-{code}",
-                        "verify_token": f"demo-verify-{code}"
-                        if kind in (ChannelKind.META, ChannelKind.WHATSAPP)
-                        else "",
-                        "access_token": "" if kind == ChannelKind.WEBCHAT else f"demo-token-{prefix}-{code}",
+                        "external_id": "" if kind == "webchat" else f"demo-{prefix}-{code}",
+                        "secret": "" if kind == "webchat" else f"demo-secret-{prefix}-{code}",
+                        "verify_token": f"demo-verify-{code}" if kind in ("meta", "whatsapp") else "",
+                        "access_token": "" if kind == "webchat" else f"demo-token-{prefix}-{code}",
                     },
                 )
                 accounts[kind] = account
@@ -333,9 +332,9 @@ class Command(BaseCommand):
                 if answered_at < now:
                     self._history_reply(inquiry, officer, ANSWERS[index % len(ANSWERS)], answered_at)
                     if state == 0:
-                        Inquiry.objects.filter(pk=inquiry.pk).update(
-                            status=Inquiry.Status.CLOSED, outcome=Inquiry.Outcome.ANSWERED, closed_at=answered_at
-                        )
+                        inquiry.refresh_from_db()
+                        lifecycle.inquiry_close(inquiry=inquiry, outcome=Inquiry.Outcome.ANSWERED, at=answered_at)
+                        inquiry.save()
             elif state == 2:
                 Inquiry.objects.filter(pk=inquiry.pk).update(assigned_to=users["officers"][0])
         return created
@@ -350,6 +349,7 @@ class Command(BaseCommand):
             message=message,
             account=inquiry.account,
             recipient_id=inquiry.requester.external_id,
+            text=text,
             status=OutboundMessage.Status.SENT,
             attempts=1,
             sent_at=at,
@@ -358,4 +358,4 @@ class Command(BaseCommand):
         Inquiry.objects.filter(pk=inquiry.pk).update(assigned_to=officer, last_message_at=at)
         inquiry.refresh_from_db()
         with transaction.atomic():
-            sla_services.target_met(inquiry=inquiry, target="response", at=at, by=officer)
+            sla_services.target_met(record=inquiry, target="response", at=at, by=officer)

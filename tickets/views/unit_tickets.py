@@ -1,6 +1,5 @@
-"""Pages of escalation tickets: the units' queue, a ticket, and the public lookup at /tiket/."""
+"""Pages of escalation tickets: the units' queue, a ticket and its actions, and escalating from a conversation."""
 
-from django import forms
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,31 +8,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import escalation, selectors
-from .lookup import lookup_allowed
-from .models import Inquiry, Ticket, Unit
-
-
-class LookupForm(forms.Form):
-    number = forms.CharField(label=gettext_lazy("Ticket number"), max_length=40)
-    code = forms.CharField(label=gettext_lazy("Verification code"), max_length=20)
-
-
-def public_lookup(request):
-    """No login: the requester types the number and the code printed with it."""
-    form = LookupForm(request.POST or None)
-    ticket, error, status = None, "", 200
-    if request.method == "POST" and form.is_valid():
-        if not lookup_allowed(address=request.META.get("REMOTE_ADDR", ""), number=form.cleaned_data["number"]):
-            error, status = _("Too many attempts. Try again later."), 429
-        else:
-            ticket = escalation.ticket_lookup(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
-            if ticket is None:
-                error, status = _("No ticket with this number and code."), 404
-    return render(request, "tickets/lookup.html", {"form": form, "ticket": ticket, "error": error}, status=status)
+from .. import escalation, selectors
+from ..forms import EscalateForm
+from ..models import Inquiry, Ticket, Unit
 
 
 @login_required
@@ -125,18 +104,6 @@ def ticket_action(request, number: str, action: str):
     else:
         flash.success(request, _("Done."))
     return redirect("tickets:ticket", number=ticket.number)
-
-
-class EscalateForm(forms.Form):
-    unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=Unit.objects.none())
-    summary = forms.CharField(label=gettext_lazy("Summary for the unit"), widget=forms.Textarea(attrs={"rows": 3}))
-    needed = forms.CharField(
-        label=gettext_lazy("What is needed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args, office_code: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = selectors.units_for_office(office_code=office_code)
 
 
 @login_required

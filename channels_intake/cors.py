@@ -4,12 +4,13 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import PermissionDenied
 
-from channels_intake.models import ChannelAccount, ChannelKind
+from .adapters import WebchatAdapter
+from .models import ChannelAccount
 
 
 def allowed_origins() -> set[str]:
     origins = {origin.rstrip("/") for origin in settings.WEBCHAT_ALLOWED_ORIGINS}
-    for text in ChannelAccount.objects.filter(kind=ChannelKind.WEBCHAT, is_active=True).values_list(
+    for text in ChannelAccount.objects.filter(kind=WebchatAdapter.kind, is_active=True).values_list(
         "allowed_origins", flat=True
     ):
         origins.update(line.strip().rstrip("/") for line in text.splitlines() if line.strip())

@@ -1,10 +1,7 @@
 """The web-chat API used by the embeddable widget. Visitors never log in: a session token identifies them."""
 
-from zoneinfo import ZoneInfo
-
 from django.core.exceptions import ValidationError
 from django.db.models import Max
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,11 +11,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
-from channels_intake import services
-from helpdesk.api import error_response
+from channels_intake.cors import WebchatCorsMixin
+from common.api import error_response
 from tickets.selectors import public_thread
+from webchat import services
+from webchat.promise import answer_promise, office_promise
 
-from .cors import WebchatCorsMixin
 from .serializers import MessageInput, PublicMessageOutput, SessionInput, SessionOutput
 
 TOKEN_HEADER = "HTTP_X_WEBCHAT_TOKEN"
@@ -42,25 +40,6 @@ class SessionMessageThrottle(SimpleRateThrottle):
             return None
         token = request.META.get(TOKEN_HEADER, "")
         return self.cache_format % {"scope": self.scope, "ident": token[:16] or self.get_ident(request)}
-
-
-def answer_promise(session) -> dict:
-    """When the visitor's open question will be answered at the latest (its response due time)."""
-    from offices.selectors import zone_label
-    from tickets.models import Inquiry, TargetStatus
-
-    inquiry = (
-        Inquiry.objects.filter(requester_id=session.requester_id, response_status=TargetStatus.RUNNING)
-        .exclude(status=Inquiry.Status.CLOSED)
-        .select_related("office")
-        .order_by("-received_at")
-        .first()
-    )
-    if inquiry is None or inquiry.response_due is None or inquiry.paused_at is not None:
-        return {"answer_by": None, "answer_by_label": ""}
-    local = timezone.localtime(inquiry.response_due, ZoneInfo(inquiry.office.timezone))
-    label = f"{formats.date_format(local, 'l j F H:i')} {zone_label(inquiry.office.timezone)}"
-    return {"answer_by": local.isoformat(), "answer_by_label": label}
 
 
 class WebchatSessionView(WebchatCorsMixin, APIView):
@@ -94,8 +73,6 @@ class WebchatOfficeView(WebchatCorsMixin, APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, auth=[])
     def get(self, request, code: str):
-        from offices.api.views import office_promise
-
         try:
             account = services.webchat_account_for_office(code)
         except ValidationError:
@@ -153,5 +130,7 @@ class WebchatMessagesView(WebchatCorsMixin, APIView):
         message = services.webchat_message_post(
             session=session, text=data.validated_data["text"], client_id=data.validated_data["client_id"]
         )
+        if message is None:  # logged durably, filed by the re-drive: the widget shows it on its next poll
+            return Response({"status": "queued", **answer_promise(session)}, status=status.HTTP_202_ACCEPTED)
         body = {**PublicMessageOutput(message).data, **answer_promise(session)}
         return Response(body, status=status.HTTP_201_CREATED)

@@ -1,0 +1,78 @@
+"""The worker's side of intake: turn logged events into the workflow's records, once each (and its tasks)."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from .adapters import InboundMessage
+from .models import InboundEvent
+from .workflow import current_workflow
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 20
+
+
+def inbound_event_process(*, event_id: int) -> bool:
+    """Hand one logged event to the workflow. Idempotent: a processed event is left alone; a failure leaves
+    the event failed, with its reason, for the re-drive. Returns True when this call processed it."""
+    with transaction.atomic():
+        event = (
+            # of=("self",): lock only the event; locking the joined account too would make two events of
+            # one account skip each other and stay pending until the re-drive.
+            InboundEvent.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("account__office")
+            .filter(pk=event_id, status__in=[InboundEvent.Status.PENDING, InboundEvent.Status.FAILED])
+            .first()
+        )
+        if event is None:
+            return False
+        try:
+            with transaction.atomic():
+                current_workflow().on_inbound(
+                    account=event.account,
+                    message=InboundMessage.from_dict(event.message),
+                    received_at=event.received_at,
+                )
+        except Exception as exc:  # kept and retried by the re-drive; never lost
+            logger.exception("processing inbound event %s failed", event.pk)
+            event.status = InboundEvent.Status.FAILED
+            event.attempts += 1
+            event.error = f"{type(exc).__name__}: {exc}"[:2000]
+            event.save(update_fields=["status", "attempts", "error"])
+            return False
+        event.status = InboundEvent.Status.PROCESSED
+        event.processed_at = timezone.now()
+        event.attempts += 1
+        event.error = ""
+        event.save(update_fields=["status", "processed_at", "attempts", "error"])
+        return True
+
+
+def inbound_redrive(*, older_than: timedelta = timedelta(minutes=1), limit: int = 500) -> int:
+    """Process events still waiting after `older_than` (broker outage, killed worker)."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        InboundEvent.objects.filter(
+            status__in=[InboundEvent.Status.PENDING, InboundEvent.Status.FAILED],
+            received_at__lte=cutoff,
+            attempts__lt=MAX_ATTEMPTS,
+        )
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for event_id in ids if inbound_event_process(event_id=event_id))
+
+
+@shared_task(name="channels_intake.process_inbound", acks_late=True)
+def process_inbound(event_id: int) -> bool:
+    return inbound_event_process(event_id=event_id)
+
+
+@shared_task(name="channels_intake.redrive_inbound")
+def redrive_inbound() -> int:
+    """Beat, every minute: whatever a broker outage or a killed worker left pending."""
+    return inbound_redrive()

@@ -1,0 +1,126 @@
+"""The worker's side of the outbox: send one entry through its adapter, record the outcome, report it up
+(and its tasks)."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .accounts import account_credentials, base_url_for
+from .adapters import PermanentSendError, TransientSendError, get_adapter
+from .models import OutboundMessage
+from .workflow import Delivery, current_workflow
+
+MAX_SEND_ATTEMPTS = 8
+LEASE = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    status: str  # sent, retry, failed, skipped
+    retry_in: float | None = None
+
+
+def backoff_seconds(attempt: int) -> float:
+    return min(30.0 * (2 ** max(attempt - 1, 0)), 3600.0)
+
+
+def outbox_deliver(*, outbound_id: int, now: datetime | None = None) -> DeliveryOutcome:
+    """Send one outbox entry through its adapter and record the result (a lease keeps two workers apart)."""
+    now = now or timezone.now()
+    claimed = (
+        OutboundMessage.objects.filter(pk=outbound_id, status=OutboundMessage.Status.QUEUED)
+        .exclude(lease_until__gt=now)
+        .update(lease_until=now + LEASE)
+    )
+    if not claimed:
+        return DeliveryOutcome("skipped")
+    outbound = OutboundMessage.objects.select_related("account__office").get(pk=outbound_id)
+    adapter = get_adapter(outbound.account.kind)
+    creds = account_credentials(outbound.account, external_id=outbound.sender_id)
+    attempts = outbound.attempts + 1
+    already_sent = list(outbound.platform_ids)  # chunks of a long text that went out in an earlier attempt
+    try:
+        result = adapter.send_text(
+            creds,
+            outbound.recipient_id,
+            outbound.text,
+            base_url=base_url_for(outbound.account.kind),
+            timeout=settings.CHANNEL_HTTP_TIMEOUT,
+            tag=outbound.tag or None,
+            skip=len(already_sent),
+        )
+    except TransientSendError as exc:
+        sent = already_sent + list(exc.sent_platform_ids)
+        if attempts >= MAX_SEND_ATTEMPTS:
+            return _finish(outbound, attempts=attempts, sent=False, platform_ids=sent, reason=exc.reason)
+        delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(attempts)
+        OutboundMessage.objects.filter(pk=outbound.pk).update(
+            attempts=attempts,
+            platform_ids=sent,
+            last_error=exc.reason[:2000],
+            next_attempt_at=now + timedelta(seconds=delay),
+            lease_until=None,
+        )
+        return DeliveryOutcome("retry", retry_in=delay)
+    except PermanentSendError as exc:
+        sent = already_sent + list(exc.sent_platform_ids)
+        return _finish(outbound, attempts=attempts, sent=False, platform_ids=sent, reason=exc.reason)
+    return _finish(outbound, attempts=attempts, sent=True, platform_ids=already_sent + list(result.platform_ids))
+
+
+def _finish(outbound: OutboundMessage, *, attempts: int, sent: bool, platform_ids: list[str], reason: str = ""):
+    """Record the final outcome and report it to the workflow, in one transaction."""
+    at = timezone.now()
+    with transaction.atomic():
+        OutboundMessage.objects.filter(pk=outbound.pk).update(
+            status=OutboundMessage.Status.SENT if sent else OutboundMessage.Status.FAILED,
+            attempts=attempts,
+            platform_ids=platform_ids,
+            sent_at=at if sent else None,
+            last_error=reason[:2000],
+            lease_until=None,
+        )
+        current_workflow().on_delivery(
+            delivery=Delivery(
+                outbound_id=outbound.pk,
+                reference=outbound.message_id,
+                sent=sent,
+                at=at,
+                attempts=attempts,
+                platform_ids=tuple(platform_ids),
+                reason=reason,
+            )
+        )
+    return DeliveryOutcome("sent" if sent else "failed")
+
+
+def outbox_redrive(*, limit: int = 500) -> list[int]:
+    """Entries due for a (re)try whose lease is not held: a broker outage or a killed worker left them."""
+    now = timezone.now()
+    return list(
+        OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED, next_attempt_at__lte=now)
+        .exclude(lease_until__gt=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+@shared_task(name="channels_intake.deliver_outbound", acks_late=True)
+def deliver_outbound(outbound_id: int) -> str:
+    outcome = outbox_deliver(outbound_id=outbound_id)
+    if outcome.status == "retry" and outcome.retry_in is not None:
+        deliver_outbound.apply_async((outbound_id,), countdown=outcome.retry_in)
+    return outcome.status
+
+
+@shared_task(name="channels_intake.redrive_outbox")
+def redrive_outbox() -> int:
+    """Beat, every minute: entries due for a (re)try that nobody is delivering."""
+    ids = outbox_redrive()
+    for outbound_id in ids:
+        deliver_outbound.delay(outbound_id)
+    return len(ids)

@@ -1,0 +1,86 @@
+"""Consultations: an officer asks the coordinator, a superior or a unit from the thread (clause a.2.3).
+
+Internal only: nothing here reaches the requester.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_record
+from sla.models import Notification
+
+from .models import Consultation, Inquiry
+from .permissions import can_work_inquiry
+
+
+@transaction.atomic
+def consultation_ask(*, inquiry: Inquiry, actor, question: str, to_user=None, to_unit=None) -> Consultation:
+    if not can_work_inquiry(actor, inquiry):
+        raise PermissionDenied(_("You cannot consult on inquiries of another office."))
+    question = (question or "").strip()
+    if not question:
+        raise ValidationError({"question": _("Write the question first.")})
+    if (to_user is None) == (to_unit is None):
+        raise ValidationError({"to": _("Ask one person or one unit.")})
+    consultation = Consultation.objects.create(
+        inquiry=inquiry, asked_by=actor, to_user=to_user, to_unit=to_unit, question=question
+    )
+    recipients = [to_user] if to_user else [u for u in [to_unit.coordinator, *to_unit.members.all()] if u]
+    Notification.objects.bulk_create(
+        Notification(
+            user=user,
+            inquiry=inquiry,
+            kind="consultation.ask",
+            text=(
+                _("%(name)s asks about inquiry #%(id)s: %(q)s")
+                % {"name": actor.get_username(), "id": inquiry.pk, "q": question}
+            )[:300],
+        )
+        for user in set(recipients)
+        if user != actor
+    )
+    audit_record(
+        actor=actor,
+        action="consultation.ask",
+        obj=inquiry,
+        office_code=inquiry.office.code,
+        changes={"to": to_user.get_username() if to_user else f"unit:{to_unit.pk}"},
+    )
+    return consultation
+
+
+def can_answer_consultation(user, consultation: Consultation) -> bool:
+    if getattr(user, "is_superuser", False) or consultation.to_user_id == user.pk:
+        return True
+    unit = consultation.to_unit
+    return unit is not None and (unit.coordinator_id == user.pk or unit.members.filter(pk=user.pk).exists())
+
+
+@transaction.atomic
+def consultation_answer(*, consultation: Consultation, actor, answer: str) -> Consultation:
+    if not can_answer_consultation(actor, consultation):
+        raise PermissionDenied(_("This consultation is not addressed to you."))
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationError({"answer": _("Write the answer first.")})
+    consultation.answer, consultation.answered_by, consultation.answered_at = answer, actor, timezone.now()
+    consultation.save(update_fields=["answer", "answered_by", "answered_at"])
+    Notification.objects.create(
+        user=consultation.asked_by,
+        inquiry=consultation.inquiry,
+        kind="consultation.answer",
+        text=(
+            _("%(name)s answered your consultation on inquiry #%(id)s.")
+            % {"name": actor.get_username(), "id": consultation.inquiry_id}
+        )[:300],
+    )
+    audit_record(
+        actor=actor,
+        action="consultation.answer",
+        obj=consultation.inquiry,
+        office_code=consultation.inquiry.office.code,
+        changes={"consultation": consultation.pk},
+    )
+    return consultation

@@ -1,0 +1,218 @@
+"""Inquiries: filing a requester's message, assignment, internal notes, resolving.
+
+Each service is one transaction and writes the audit log; status changes go through ``tickets.lifecycle``.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, F, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_record
+from channels_intake.adapters import InboundMessage
+from channels_intake.models import ChannelAccount
+from offices.models import Role, StaffProfile
+
+from . import lifecycle
+from .models import OPEN_STATUSES, Inquiry, Message
+from .permissions import can_work_inquiry
+from .references import references_detect
+from .requesters import requester_get_or_create
+
+PREVIEW_LENGTH = 200
+
+
+def _preview(message: InboundMessage) -> str:
+    text = " ".join(message.text.split())
+    if text:
+        return text[:PREVIEW_LENGTH]
+    kinds = ", ".join(sorted({attachment.kind for attachment in message.attachments}))
+    return f"[{kinds}]" if kinds else ""
+
+
+def attachment_dict(attachment) -> dict:
+    return {
+        key: value
+        for key, value in (
+            ("kind", attachment.kind),
+            ("url", attachment.url),
+            ("platform_id", attachment.platform_id),
+            ("caption", attachment.caption),
+            ("name", attachment.name),
+            ("latitude", attachment.latitude),
+            ("longitude", attachment.longitude),
+        )
+        if value not in ("", None)
+    }
+
+
+@transaction.atomic
+def inbound_message_receive(
+    *, account: ChannelAccount, message: InboundMessage, received_at: datetime | None = None
+) -> Message:
+    """File a requester's message: into their open inquiry on this account, or a new inquiry.
+
+    `received_at` is when we stored the message (the SLA clock starts there, not at the platform's time).
+    Called once per logged inbound event (the log's unique key and its row lock make a delivery count once).
+    """
+    received_at = received_at or timezone.now()
+    requester = requester_get_or_create(account=account, message=message)
+    inquiry = lifecycle.open_inquiry_of(requester=requester, account=account)
+    created = inquiry is None
+    if created:
+        inquiry = lifecycle.inquiry_open(
+            account=account, requester=requester, received_at=received_at, preview=_preview(message)
+        )
+        if inquiry.office.auto_assign:
+            inquiry.assigned_to = pick_officer(office=inquiry.office)
+            if inquiry.assigned_to is not None:
+                Inquiry.objects.filter(pk=inquiry.pk).update(assigned_to=inquiry.assigned_to)
+    else:
+        if inquiry.status == Inquiry.Status.WAITING:
+            lifecycle.inquiry_resume(inquiry=inquiry, at=received_at)
+        inquiry.last_message_at = received_at
+        inquiry.last_inbound_at = received_at
+        inquiry.save()
+    references_detect(inquiry=inquiry, text=message.text)
+
+    stored = Message.objects.create(
+        inquiry=inquiry,
+        direction=Message.Direction.INBOUND,
+        kind=Message.Kind.MESSAGE,
+        text=message.text,
+        attachments=[attachment_dict(a) for a in message.attachments],
+        platform_id=message.dedupe_key,
+        platform_sent_at=message.sent_at,
+    )
+    audit_record(
+        actor_label="requester",
+        action="inquiry.receive" if created else "inquiry.message",
+        obj=inquiry,
+        office_code=account.office.code,
+        changes={"message": stored.pk, "channel": message.channel, "new_inquiry": created},
+    )
+    return stored
+
+
+# --- Assignment ----------------------------------------------------------------------------------------------
+def pick_officer(*, office):
+    """Round-robin among the office's on-duty officers, weighted by open load: the fewest open inquiries first,
+    then the one assigned longest ago."""
+    candidates = (
+        StaffProfile.objects.filter(office=office, role=Role.OFFICER, on_duty=True, user__is_active=True)
+        .annotate(
+            load=Count("user__assigned_inquiries", filter=Q(user__assigned_inquiries__status__in=OPEN_STATUSES)),
+            last=Max("user__assigned_inquiries__received_at"),
+        )
+        .select_related("user")
+        .order_by("load", F("last").asc(nulls_first=True), "user_id")
+    )
+    first = candidates.first()
+    return first.user if first else None
+
+
+@transaction.atomic
+def inquiry_claim(*, inquiry: Inquiry, user) -> Inquiry:
+    if not can_work_inquiry(user, inquiry):
+        raise PermissionDenied(_("You cannot take inquiries of another office."))
+    updated = Inquiry.objects.filter(pk=inquiry.pk, assigned_to__isnull=True).update(assigned_to=user)
+    if not updated:
+        current = Inquiry.objects.select_related("assigned_to").get(pk=inquiry.pk)
+        if current.assigned_to_id != user.pk:
+            raise ValidationError(_("Already taken by %(name)s.") % {"name": current.assigned_to.get_username()})
+        return current
+    audit_record(actor=user, action="inquiry.claim", obj=inquiry, office_code=inquiry.office.code)
+    inquiry.assigned_to = user
+    return inquiry
+
+
+@transaction.atomic
+def inquiry_assign(*, inquiry: Inquiry, actor, to_user) -> Inquiry:
+    if not can_work_inquiry(actor, inquiry):
+        raise PermissionDenied(_("You cannot assign inquiries of another office."))
+    if to_user is not None and not StaffProfile.objects.filter(user=to_user, office_id=inquiry.office_id).exists():
+        raise ValidationError({"to_user": _("Choose an officer of this office.")})
+    before = inquiry.assigned_to.get_username() if inquiry.assigned_to_id else None
+    Inquiry.objects.filter(pk=inquiry.pk).update(assigned_to=to_user)
+    inquiry.assigned_to = to_user
+    audit_record(
+        actor=actor,
+        action="inquiry.assign",
+        obj=inquiry,
+        office_code=inquiry.office.code,
+        changes={"from": before, "to": to_user.get_username() if to_user else None},
+    )
+    return inquiry
+
+
+# --- Notes ---------------------------------------------------------------------------------------------------
+@transaction.atomic
+def note_add(*, inquiry: Inquiry, actor, text: str) -> Message:
+    if not can_work_inquiry(actor, inquiry):
+        raise PermissionDenied(_("You cannot write in inquiries of another office."))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write the note first.")})
+    message = Message.objects.create(
+        inquiry=inquiry, direction=Message.Direction.INTERNAL, kind=Message.Kind.NOTE, author=actor, text=text
+    )
+    audit_record(
+        actor=actor,
+        action="inquiry.note",
+        obj=inquiry,
+        office_code=inquiry.office.code,
+        changes={"message": message.pk},
+    )
+    return message
+
+
+# --- Resolving -----------------------------------------------------------------------------------------------
+RESOLVE_OUTCOMES = {
+    Inquiry.Outcome.ANSWERED,
+    Inquiry.Outcome.NO_REPLY,
+    Inquiry.Outcome.NOT_REQUEST,
+    Inquiry.Outcome.DUPLICATE,
+}
+
+
+@transaction.atomic
+def inquiry_resolve(*, inquiry: Inquiry, actor, outcome: str, duplicate_of: Inquiry | None = None) -> Inquiry:
+    """Close with an outcome. A duplicate is merged: its messages move into the other inquiry of the same office.
+
+    "Not a request" and "no reply" close the running targets as not counted; "answered" needs a delivered
+    answer first (the response target met), so the standard cannot be met by a click.
+    """
+    if not can_work_inquiry(actor, inquiry):
+        raise PermissionDenied(_("You cannot close inquiries of another office."))
+    inquiry = Inquiry.objects.select_for_update().select_related("office").get(pk=inquiry.pk)
+    if inquiry.status == Inquiry.Status.CLOSED:
+        raise ValidationError({"outcome": _("This inquiry is already closed.")})
+    if outcome not in RESOLVE_OUTCOMES:
+        raise ValidationError({"outcome": _("Choose an outcome.")})
+    if (
+        outcome == Inquiry.Outcome.ANSWERED
+        and not Message.objects.filter(
+            inquiry=inquiry, kind__in=[Message.Kind.ANSWER, Message.Kind.FINAL_ANSWER], outbound__status="sent"
+        ).exists()
+    ):
+        raise ValidationError({"outcome": _("Send an answer before closing as answered.")})
+    if inquiry.status == Inquiry.Status.ESCALATED and outcome == Inquiry.Outcome.ANSWERED:
+        raise ValidationError({"outcome": _("An escalated inquiry closes with the ticket's final answer.")})
+    changes = {"outcome": outcome}
+    if outcome == Inquiry.Outcome.DUPLICATE:
+        if duplicate_of is None or duplicate_of.pk == inquiry.pk or duplicate_of.office_id != inquiry.office_id:
+            raise ValidationError({"duplicate_of": _("Choose another inquiry of this office.")})
+        moved = Message.objects.filter(inquiry=inquiry).update(inquiry=duplicate_of)
+        changes.update(duplicate_of=duplicate_of.pk, moved_messages=moved)
+    lifecycle.inquiry_close(
+        inquiry=inquiry,
+        outcome=outcome,
+        at=timezone.now(),
+        duplicate_of=duplicate_of if outcome == Inquiry.Outcome.DUPLICATE else None,
+    )
+    inquiry.save()
+    audit_record(actor=actor, action="inquiry.resolve", obj=inquiry, office_code=inquiry.office.code, changes=changes)
+    return inquiry

@@ -1,0 +1,135 @@
+"""Replies to the requester: stored as messages, put in the transport's outbox, and their delivery recorded.
+
+A reply goes out on the channel it came in on. The response or resolution target is met when the transport
+reports that the platform accepted it (``reply_delivered``), not when the officer clicked send.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_record
+from channels_intake import services as transport
+from channels_intake.adapters import ReplyWindow
+from channels_intake.workflow import Delivery
+from sla import services as sla_services
+
+from . import lifecycle
+from .models import Inquiry, Message
+from .permissions import can_work_inquiry
+
+MAX_REPLY_LENGTH = 10_000
+
+REPLY_KINDS = {
+    "answer": Message.Kind.ANSWER,
+    "request_data": Message.Kind.REQUEST_DATA,
+    "message": Message.Kind.MESSAGE,
+}
+
+
+def reply_window_for(inquiry: Inquiry, *, now: datetime | None = None) -> ReplyWindow:
+    """Whether the inquiry's platform still accepts a free-form reply, with which tag, until when."""
+    return transport.reply_window(
+        kind=inquiry.account.kind, last_inbound_at=inquiry.last_inbound_at, now=now or timezone.now()
+    )
+
+
+def reply_enqueue(*, message: Message, inquiry: Inquiry) -> None:
+    """Put an outbound message of `inquiry` in the outbox (inside the caller's transaction).
+
+    Refuses (ValidationError) what the platform would refuse: a reply outside its reply window.
+    """
+    window = reply_window_for(inquiry)
+    if not window.allowed:
+        raise ValidationError({"text": window.reason})
+    requester = inquiry.requester
+    transport.outbox_enqueue(
+        account=inquiry.account,
+        recipient_id=requester.reply_to_id or requester.external_id,
+        sender_id=requester.reply_from_id,
+        text=message.text,
+        tag=window.tag,
+        reference=message.pk,
+    )
+
+
+@transaction.atomic
+def reply_send(*, inquiry: Inquiry, author, text: str, kind: str = "answer", check_office: bool = True) -> Message:
+    """An officer's reply to the requester: stored, put in the outbox, delivered by the worker.
+
+    A request for data (`kind="request_data"`) sets the inquiry waiting for the requester.
+    """
+    if check_office and not can_work_inquiry(author, inquiry):
+        raise PermissionDenied(_("You cannot reply to inquiries of another office."))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write the reply first.")})
+    if len(text) > MAX_REPLY_LENGTH:
+        raise ValidationError({"text": _("A reply is at most %(n)d characters.") % {"n": MAX_REPLY_LENGTH}})
+    if kind not in REPLY_KINDS:
+        raise ValidationError({"kind": _("Unknown reply kind %(kind)s.") % {"kind": kind}})
+    inquiry = Inquiry.objects.select_for_update().select_related("office", "account", "requester").get(pk=inquiry.pk)
+    if inquiry.status == Inquiry.Status.CLOSED:
+        raise ValidationError({"text": _("This inquiry is closed.")})
+
+    now = timezone.now()
+    message = Message.objects.create(
+        inquiry=inquiry, direction=Message.Direction.OUTBOUND, kind=REPLY_KINDS[kind], author=author, text=text
+    )
+    changes = {"message": message.pk, "kind": kind}
+    if inquiry.assigned_to_id is None:
+        inquiry.assigned_to = author
+        changes["assigned_to"] = author.get_username()
+    inquiry.last_message_at = now
+    if kind == "request_data":
+        lifecycle.inquiry_wait(inquiry=inquiry, at=now, by=author)
+    inquiry.save()
+    reply_enqueue(message=message, inquiry=inquiry)
+    audit_record(actor=author, action="inquiry.reply", obj=inquiry, office_code=inquiry.office.code, changes=changes)
+    return message
+
+
+def reply_delivered(*, message: Message, at: datetime) -> None:
+    """The channel confirmed delivery of `message`: an answer meets the response target at `at`, a final
+    answer the resolution target. Inside the caller's transaction."""
+    inquiry = Inquiry.objects.select_for_update().select_related("office").get(pk=message.inquiry_id)
+    if message.kind in (Message.Kind.ANSWER, Message.Kind.TICKET_NUMBER):
+        sla_services.target_met(record=inquiry, target="response", at=at, by=message.author)
+    elif message.kind == Message.Kind.FINAL_ANSWER:
+        sla_services.target_met(record=inquiry, target="resolution", at=at, by=message.author)
+
+
+def delivery_record(*, delivery: Delivery) -> None:
+    """The transport's report on one reply (``channels_intake.workflow``): sent, or finally failed."""
+    message = Message.objects.select_related("inquiry__office", "author").get(pk=delivery.reference)
+    if delivery.sent:
+        first_id = next(iter(delivery.platform_ids), "")
+        if first_id:
+            Message.objects.filter(pk=message.pk).update(platform_id=first_id)
+        reply_delivered(message=message, at=delivery.at)
+        return
+    audit_record(
+        action="outbound.failed",
+        obj=message.inquiry,
+        office_code=message.inquiry.office.code,
+        changes={"message": message.pk, "reason": delivery.reason[:500], "attempts": delivery.attempts},
+    )
+
+
+@transaction.atomic
+def outbound_retry(*, message: Message, actor) -> None:
+    """Send a failed reply again (the officer fixed the cause, or the platform was down)."""
+    if not can_work_inquiry(actor, message.inquiry):
+        raise PermissionDenied(_("You cannot retry replies of another office."))
+    if transport.outbox_retry(reference=message.pk) is None:
+        raise ValidationError(_("Only a failed reply can be sent again."))
+    audit_record(
+        actor=actor,
+        action="outbound.retry",
+        obj=message.inquiry,
+        office_code=message.inquiry.office.code,
+        changes={"message": message.pk},
+    )
