@@ -12,7 +12,7 @@ from audit.services import audit_record
 from sla.models import Notification
 
 from .models import Consultation, Inquiry
-from .permissions import can_work_inquiry
+from .permissions import can_answer_consultation, can_work_inquiry
 
 
 @transaction.atomic
@@ -49,13 +49,6 @@ def consultation_ask(*, inquiry: Inquiry, actor, question: str, to_user=None, to
         changes={"to": to_user.get_username() if to_user else f"unit:{to_unit.pk}"},
     )
     return consultation
-
-
-def can_answer_consultation(user, consultation: Consultation) -> bool:
-    if getattr(user, "is_superuser", False) or consultation.to_user_id == user.pk:
-        return True
-    unit = consultation.to_unit
-    return unit is not None and (unit.coordinator_id == user.pk or unit.members.filter(pk=user.pk).exists())
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
+from common.aftercommit import on_commit
 from offices.models import Office, Role, StaffProfile
 from offices.selectors import zone_label
 from sla import services as sla_services
@@ -22,22 +23,11 @@ from sla.models import Notification
 from . import lifecycle
 from .models import Inquiry, Message, Ticket, TicketEvent, Unit
 from .numbering import code_hash, new_verification_code, ticket_number_next
-from .permissions import can_work_inquiry
+from .permissions import can_work_inquiry, can_work_ticket, is_coordinator
 from .replies import reply_enqueue, reply_send, reply_window_for
 
 
 # --- Permissions -------------------------------------------------------------------------------------------
-def can_work_ticket(user, ticket: Ticket) -> bool:
-    if getattr(user, "is_superuser", False):
-        return True
-    unit = ticket.unit
-    return user.pk == unit.coordinator_id or unit.members.filter(pk=user.pk).exists()
-
-
-def is_coordinator(user, unit: Unit) -> bool:
-    return getattr(user, "is_superuser", False) or user.pk == unit.coordinator_id
-
-
 def _require_worker(user, ticket: Ticket) -> None:
     if not can_work_ticket(user, ticket):
         raise PermissionDenied(_("Only members of %(unit)s can work this ticket.") % {"unit": ticket.unit})
@@ -296,7 +286,9 @@ def _deliver_final(ticket: Ticket, author, text: str) -> Ticket:
         reply_enqueue(message=message, inquiry=inquiry)
         note = ""
     elif requester.contact_email:
-        transaction.on_commit(lambda: _mail_final_answer(ticket.number, requester.contact_email, text))
+        on_commit(
+            lambda: _mail_final_answer(ticket.number, requester.contact_email, text), what=f"{ticket.number} e-mail"
+        )
         sla_services.target_met(record=inquiry, target="resolution", at=now, by=author)
         note = _("The channel no longer accepts replies (%(reason)s); sent by e-mail to %(email)s.") % {
             "reason": window.reason,

@@ -1,4 +1,5 @@
-"""Who may see and work which inquiries: staff see their own office only; superusers see all."""
+"""Who may see and work what: staff see their own office's inquiries only (superusers all); a unit's members
+and coordinator work its tickets; a consultation is answered by the person or unit it is addressed to."""
 
 from django.db.models import QuerySet
 
@@ -37,3 +38,22 @@ def visible_inquiries(user, queryset: QuerySet) -> QuerySet:
     if profile is None:
         return queryset.none()
     return queryset.filter(office_id=profile.office_id)
+
+
+# --- Tickets and consultations ------------------------------------------------------------------------------
+def can_work_ticket(user, ticket) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    unit = ticket.unit
+    return user.pk == unit.coordinator_id or unit.members.filter(pk=user.pk).exists()
+
+
+def is_coordinator(user, unit) -> bool:
+    return getattr(user, "is_superuser", False) or user.pk == unit.coordinator_id
+
+
+def can_answer_consultation(user, consultation) -> bool:
+    if getattr(user, "is_superuser", False) or consultation.to_user_id == user.pk:
+        return True
+    unit = consultation.to_unit
+    return unit is not None and (unit.coordinator_id == user.pk or unit.members.filter(pk=user.pk).exists())

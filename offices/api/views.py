@@ -2,7 +2,6 @@ from datetime import date, datetime, time, timedelta
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -13,26 +12,7 @@ from rest_framework.views import APIView
 from offices.models import Office
 from offices.selectors import office_calendar, zone_label
 
-MAX_RANGE_DAYS = 93
-
-
-class CalendarQuery(serializers.Serializer):
-    from_ = serializers.DateField(required=False)
-    to = serializers.DateField(required=False)
-
-    def to_internal_value(self, data):
-        data = {"from_": data.get("from"), "to": data.get("to")}
-        data = {key: value for key, value in data.items() if value not in (None, "")}
-        return super().to_internal_value(data)
-
-    def validate(self, attrs):
-        start = attrs.get("from_")
-        end = attrs.get("to")
-        if start and end and end < start:
-            raise serializers.ValidationError({"to": _("`to` must not be before `from`.")})
-        if start and end and (end - start).days > MAX_RANGE_DAYS:
-            raise serializers.ValidationError({"to": _("At most %(n)d days at a time.") % {"n": MAX_RANGE_DAYS}})
-        return attrs
+from .serializers import CalendarQuery
 
 
 class OfficeCalendarView(APIView):

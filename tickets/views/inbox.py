@@ -22,7 +22,7 @@ from ..forms import EscalateForm, InboxFilterForm, ReplyForm
 from ..identifiers import KINDS, mask
 from ..knowledge_base import canned_answer_save
 from ..models import CannedAnswer, Consultation, Inquiry, Message, RequesterReference, Ticket
-from ..permissions import can_work_inquiry, staff_profile
+from ..permissions import can_answer_consultation, can_work_inquiry, staff_profile
 
 PAGE_SIZE = 25
 PRESENCE_TTL = 12  # seconds: a viewer who stops polling disappears
@@ -230,8 +230,7 @@ def consultation_answer(request, pk: int, consultation_id: int):
         .first()
     )
     if consultation is None or not (
-        consulting.can_answer_consultation(request.user, consultation)
-        or can_work_inquiry(request.user, consultation.inquiry)
+        can_answer_consultation(request.user, consultation) or can_work_inquiry(request.user, consultation.inquiry)
     ):
         raise Http404
     return _run(
@@ -248,7 +247,7 @@ def consultation_answer(request, pk: int, consultation_id: int):
 def consultation_view(request, pk: int):
     """What a consulted colleague (possibly of another office or unit) sees: the question and the thread."""
     consultations = Consultation.objects.filter(inquiry_id=pk).select_related("inquiry__office", "to_unit", "asked_by")
-    mine = [c for c in consultations if consulting.can_answer_consultation(request.user, c)]
+    mine = [c for c in consultations if can_answer_consultation(request.user, c)]
     if not mine:
         raise Http404
     inquiry = mine[0].inquiry

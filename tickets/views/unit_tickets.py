@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from .. import escalation, selectors
 from ..forms import EscalateForm
 from ..models import Inquiry, Ticket, Unit
+from ..permissions import can_work_ticket, is_coordinator
 
 
 @login_required
@@ -58,8 +59,8 @@ def ticket_detail(request, number: str):
         {
             "ticket": ticket,
             "events": list(ticket.events.all()),
-            "can_work": escalation.can_work_ticket(request.user, ticket),
-            "is_coordinator": escalation.is_coordinator(request.user, ticket.unit),
+            "can_work": can_work_ticket(request.user, ticket),
+            "is_coordinator": is_coordinator(request.user, ticket.unit),
             "other_units": other_units,
         },
     )
