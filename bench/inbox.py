@@ -298,12 +298,20 @@ ORDER BY t.id, g.j
 """
 OUTBOX_SQL = """
 INSERT INTO channels_intake_outboundmessage
-    (message_id, account_id, recipient_id, tag, status, attempts, platform_ids, last_error, created_at, sent_at)
-SELECT m.id, i.account_id, r.external_id, '', 'sent', 1, '[]'::jsonb, '', m.created_at, m.created_at + interval '2 s'
+    (account_id, recipient_id, sender_id, text, tag, status, attempts, platform_ids, last_error, created_at, sent_at)
+SELECT i.account_id, r.external_id, '', m.text, '', 'sent', 1, '[]'::jsonb, m.id::text, m.created_at,
+       m.created_at + interval '2 s'
 FROM tickets_message m
 JOIN tickets_inquiry i ON i.id = m.inquiry_id
 JOIN tickets_requester r ON r.id = i.requester_id
 WHERE m.direction = 'out'
+"""
+# The message points at its outbox entry: link them through the message id parked in last_error, then clear it.
+OUTBOX_LINK_SQL = """
+UPDATE tickets_message m SET outbound_id = o.id
+FROM channels_intake_outboundmessage o
+WHERE o.last_error = m.id::text;
+UPDATE channels_intake_outboundmessage SET last_error = '' WHERE last_error <> ''
 """
 LAST_MESSAGE_SQL = """
 UPDATE tickets_inquiry i SET last_message_at = m.last, last_inbound_at = m.last_in
@@ -334,6 +342,7 @@ def load_threads(args, now) -> tuple[int, int]:
         messages = cursor.rowcount
         cursor.execute(OUTBOX_SQL)
         outbound = cursor.rowcount
+        cursor.execute(OUTBOX_LINK_SQL)
         cursor.execute(LAST_MESSAGE_SQL)
     return messages, outbound
 

@@ -92,7 +92,7 @@ class OutboundMessage(models.Model):
     """The outbox: a reply to deliver, written in the transaction that caused it.
 
     It holds everything a delivery needs (text, from and to ids), so the worker never reads the workflow's
-    records; ``message`` is the workflow's reference, handed back in the delivery report.
+    records, and it points at none of them: the workflow's record points at its outbox entry.
     """
 
     class Status(models.TextChoices):
@@ -100,7 +100,6 @@ class OutboundMessage(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    message = models.OneToOneField("tickets.Message", on_delete=models.CASCADE, related_name="outbound")
     account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="outbound")
     recipient_id = models.CharField(max_length=255)
     sender_id = models.CharField(max_length=255, blank=True, help_text=_("Which of our ids it goes out from."))

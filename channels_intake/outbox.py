@@ -87,7 +87,6 @@ def _finish(outbound: OutboundMessage, *, attempts: int, sent: bool, platform_id
         current_workflow().on_delivery(
             delivery=Delivery(
                 outbound_id=outbound.pk,
-                reference=outbound.message_id,
                 sent=sent,
                 at=at,
                 attempts=attempts,

@@ -100,14 +100,13 @@ def reply_window(
 
 # --- Outbox --------------------------------------------------------------------------------------------------
 def outbox_enqueue(
-    *, account: ChannelAccount, recipient_id: str, sender_id: str, text: str, reference: int, tag: str = ""
+    *, account: ChannelAccount, recipient_id: str, sender_id: str, text: str, tag: str = ""
 ) -> OutboundMessage:
     """Put a message in the outbox (inside the caller's transaction); the worker delivers it after commit.
 
-    ``reference`` is the workflow's id for it (tickets: the Message), handed back in the delivery report.
+    The caller keeps the entry (tickets: ``Message.outbound``); its id comes back in the delivery report.
     """
     outbound = OutboundMessage.objects.create(
-        message_id=reference,
         account=account,
         recipient_id=recipient_id,
         sender_id=sender_id,
@@ -119,13 +118,11 @@ def outbox_enqueue(
     return outbound
 
 
-def outbox_retry(*, reference: int) -> OutboundMessage | None:
-    """Queue a finally failed entry again (its cause was fixed); None when it is not a failed one."""
-    updated = OutboundMessage.objects.filter(message_id=reference, status=OutboundMessage.Status.FAILED).update(
+def outbox_retry(*, outbound_id: int) -> bool:
+    """Queue a finally failed entry again (its cause was fixed); False when it is not a failed one."""
+    updated = OutboundMessage.objects.filter(pk=outbound_id, status=OutboundMessage.Status.FAILED).update(
         status=OutboundMessage.Status.QUEUED, next_attempt_at=timezone.now(), attempts=0, last_error=""
     )
-    if not updated:
-        return None
-    outbound = OutboundMessage.objects.get(message_id=reference)
-    task_on_commit(deliver_outbound, outbound.pk)
-    return outbound
+    if updated:
+        task_on_commit(deliver_outbound, outbound_id)
+    return bool(updated)

@@ -21,8 +21,7 @@ if TYPE_CHECKING:  # type hints only: the models import this package's adapters,
 class Delivery:
     """What became of one outbox entry: sent (the platform accepted it) or finally failed."""
 
-    outbound_id: int
-    reference: int  # the workflow's own id for what was sent (given to ``outbox_enqueue``)
+    outbound_id: int  # the entry ``outbox_enqueue`` returned
     sent: bool
     at: datetime
     attempts: int

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from channels_intake.models import ChannelAccount
+from channels_intake.models import ChannelAccount, OutboundMessage
 from offices.models import Office
 from sla.models import SlaTracked, TargetStatus  # noqa: F401  (TargetStatus: read wherever inquiries are)
 
@@ -172,6 +172,10 @@ class Message(models.Model):
     text = models.TextField(_("text"), blank=True)
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
     platform_id = models.CharField(_("platform message id"), max_length=255, blank=True)
+    # An outbound message's entry in the transport's outbox (its delivery status, attempts and reason).
+    outbound = models.OneToOneField(
+        OutboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("delivery")
+    )
     platform_sent_at = models.DateTimeField(_("sent by platform at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
 

@@ -46,14 +46,14 @@ def reply_enqueue(*, message: Message, inquiry: Inquiry) -> None:
     if not window.allowed:
         raise ValidationError({"text": window.reason})
     requester = inquiry.requester
-    transport.outbox_enqueue(
+    message.outbound = transport.outbox_enqueue(
         account=inquiry.account,
         recipient_id=requester.reply_to_id or requester.external_id,
         sender_id=requester.reply_from_id,
         text=message.text,
         tag=window.tag,
-        reference=message.pk,
     )
+    Message.objects.filter(pk=message.pk).update(outbound=message.outbound)
 
 
 @transaction.atomic
@@ -104,7 +104,7 @@ def reply_delivered(*, message: Message, at: datetime) -> None:
 
 def delivery_record(*, delivery: Delivery) -> None:
     """The transport's report on one reply (``channels_intake.workflow``): sent, or finally failed."""
-    message = Message.objects.select_related("inquiry__office", "author").get(pk=delivery.reference)
+    message = Message.objects.select_related("inquiry__office", "author").get(outbound_id=delivery.outbound_id)
     if delivery.sent:
         first_id = next(iter(delivery.platform_ids), "")
         if first_id:
@@ -124,7 +124,7 @@ def outbound_retry(*, message: Message, actor) -> None:
     """Send a failed reply again (the officer fixed the cause, or the platform was down)."""
     if not can_work_inquiry(actor, message.inquiry):
         raise PermissionDenied(_("You cannot retry replies of another office."))
-    if transport.outbox_retry(reference=message.pk) is None:
+    if message.outbound_id is None or not transport.outbox_retry(outbound_id=message.outbound_id):
         raise ValidationError(_("Only a failed reply can be sent again."))
     audit_record(
         actor=actor,

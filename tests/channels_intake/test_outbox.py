@@ -109,7 +109,7 @@ def test_a_reply_goes_out_in_the_platform_format_and_meets_the_target(
     assert json.loads(request.data) == expected
     if kind != "telegram":
         assert request.headers["Authorization"] == "Bearer TOKEN-1"
-    outbound = OutboundMessage.objects.get(message=message)
+    outbound = OutboundMessage.objects.get(pk=message.outbound_id)
     assert outbound.status == "sent" and outbound.attempts == 1 and outbound.platform_ids == [platform_id]
     inquiry.refresh_from_db()
     assert inquiry.response_status == TargetStatus.MET and inquiry.response_met_at == outbound.sent_at
@@ -126,7 +126,7 @@ def test_a_500_is_retried_with_backoff_then_delivered(platform, office, officer)
     platform.expect_oneshot_request("/botTOKEN-1/sendMessage").respond_with_data("oops", status=500)
     inquiry = make_inquiry(office, "telegram")
     message = send(inquiry, officer)
-    outbound = OutboundMessage.objects.get(message=message)
+    outbound = OutboundMessage.objects.get(pk=message.outbound_id)
 
     now = timezone.now()
     outcome = outbox_deliver(outbound_id=outbound.pk, now=now)

@@ -85,34 +85,30 @@ def test_a_workflow_failure_leaves_the_event_failed_with_its_reason_for_the_re_d
 def test_delivery_is_reported_up_with_the_reference_and_the_transport_writes_no_workflow_record(recording, office):
     account = factories.ChannelAccountFactory(office=office, kind="webchat")
     stored = factories.MessageFactory(inquiry=factories.InquiryFactory(office=office, account=account))
-    outbound = outbox_enqueue(
-        account=account, recipient_id="visitor", sender_id="", text="Jawaban", reference=stored.pk
-    )
+    outbound = outbox_enqueue(account=account, recipient_id="visitor", sender_id="", text="Jawaban")
+    Message.objects.filter(pk=stored.pk).update(outbound=outbound)
 
     assert outbox_deliver(outbound_id=outbound.pk).status == "sent"
 
     (delivery,) = recording.deliveries
-    assert delivery.sent and delivery.reference == stored.pk and delivery.outbound_id == outbound.pk
+    assert delivery.sent and delivery.outbound_id == outbound.pk
     assert OutboundMessage.objects.get(pk=outbound.pk).status == OutboundMessage.Status.SENT
     # The platform id of the message is the workflow's to record; this workflow recorded nothing.
     assert Message.objects.get(pk=stored.pk).platform_id == stored.platform_id
 
 
 def test_the_outbox_sends_its_own_copy_of_the_text(recording, office, httpserver, settings):
-    """What goes out is what was queued: the outbox row holds the text and the ids, not a pointer to read."""
+    """What goes out is what was queued: the outbox row holds the text and the ids; it points at no workflow row."""
     account = factories.ChannelAccountFactory(office=office, kind="telegram", secret="s", access_token="tok")
-    stored = factories.MessageFactory(inquiry=factories.InquiryFactory(office=office, account=account), text="A")
     httpserver.expect_request("/bottok/sendMessage", method="POST").respond_with_json(
         {"ok": True, "result": {"message_id": 42}}
     )
     settings.TELEGRAM_API_URL = httpserver.url_for("")
-    outbound = outbox_enqueue(
-        account=account, recipient_id="555", sender_id="", text="Queued text", reference=stored.pk
-    )
-    Message.objects.filter(pk=stored.pk).update(text="edited later")
+    outbound = outbox_enqueue(account=account, recipient_id="555", sender_id="", text="Queued text")
 
     assert outbox_deliver(outbound_id=outbound.pk).status == "sent"
 
+    assert {f.name for f in OutboundMessage._meta.get_fields() if f.is_relation and f.concrete} == {"account"}
     (request, _response) = httpserver.log[0]
     assert request.get_json()["text"] == "Queued text" and request.get_json()["chat_id"] == "555"
     assert recording.deliveries[0].platform_ids == ("42",)

@@ -14,7 +14,6 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from audit.models import AuditEvent
-from channels_intake.models import OutboundMessage
 from offices.models import Role
 from tests import factories
 from tickets import escalation
@@ -218,7 +217,7 @@ def test_a_closed_channel_falls_back_to_the_requesters_email(office, officer, un
     ticket.refresh_from_db()
     assert "e-mail" in ticket.delivery_note.lower() or "email" in ticket.delivery_note.lower()
     assert mail.outbox[0].to == ["budi@example.invalid"] and mail.outbox[0].body == "Jawaban akhir"
-    assert not OutboundMessage.objects.filter(message__kind="final_answer").exists()
+    assert not Message.objects.filter(kind="final_answer", outbound__isnull=False).exists()
     inquiry.refresh_from_db()
     assert inquiry.resolution_met_at is not None
 

@@ -341,20 +341,24 @@ class Command(BaseCommand):
 
     def _history_reply(self, inquiry, officer, text, at) -> None:
         """A reply that was delivered in the past (demo history, so it bypasses the live outbox)."""
-        message = Message.objects.create(
-            inquiry=inquiry, direction=Message.Direction.OUTBOUND, kind=Message.Kind.ANSWER, author=officer, text=text
-        )
-        Message.objects.filter(pk=message.pk).update(created_at=at)
-        OutboundMessage.objects.create(
-            message=message,
+        outbound = OutboundMessage.objects.create(
             account=inquiry.account,
             recipient_id=inquiry.requester.external_id,
             text=text,
             status=OutboundMessage.Status.SENT,
             attempts=1,
             sent_at=at,
-            platform_ids=[f"demo-{message.pk}"],
+            platform_ids=[f"demo-{inquiry.pk}-{at:%H%M}"],
         )
+        message = Message.objects.create(
+            inquiry=inquiry,
+            direction=Message.Direction.OUTBOUND,
+            kind=Message.Kind.ANSWER,
+            author=officer,
+            text=text,
+            outbound=outbound,
+        )
+        Message.objects.filter(pk=message.pk).update(created_at=at)
         Inquiry.objects.filter(pk=inquiry.pk).update(assigned_to=officer, last_message_at=at)
         inquiry.refresh_from_db()
         with transaction.atomic():
