@@ -10,8 +10,8 @@ RUN pip install -r requirements.txt && useradd --create-home --uid 1000 helpdesk
     && mkdir -p /srv/helpdesk/var /srv/helpdesk/static && chown -R helpdesk /srv/helpdesk
 COPY . .
 RUN python scripts/compile_translations.py \
-    && SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 python manage.py collectstatic --noinput
+    && SECRET_KEY=build-only-collectstatic-0123456789-abcdefghijklmnopqrstuvwxyz DATABASE_URL=sqlite:////tmp/build.sqlite3 python manage.py collectstatic --noinput
 
 USER helpdesk
 EXPOSE 8000
-CMD ["gunicorn", "helpdesk.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "helpdesk.wsgi:application", "--config", "gunicorn.conf.py"]

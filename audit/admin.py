@@ -1,5 +1,9 @@
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
+from django.db import transaction
 
+from .logins import unlock_record
 from .models import AuditEvent
 
 
@@ -20,3 +24,31 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# django-axes' failed-login records: deleting one lifts that lockout. The deletion is written to the audit log.
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+    """Axes' own admin (search, the "locked out" filter), with every unlock in the audit log."""
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        unlock_record(
+            actor=request.user, username=obj.username, ip_address=obj.ip_address, failures=obj.failures_since_start
+        )
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for attempt in queryset:
+            unlock_record(
+                actor=request.user,
+                username=attempt.username,
+                ip_address=attempt.ip_address,
+                failures=attempt.failures_since_start,
+            )
+        super().delete_queryset(request, queryset)

@@ -81,12 +81,17 @@ class ChannelAccountAdmin(ServiceAdmin):
 
 @admin.register(InboundEvent)
 class InboundEventAdmin(admin.ModelAdmin):
-    list_display = ("received_at", "account", "dedupe_key", "status", "attempts", "processed_at")
+    list_display = ("received_at", "account", "dedupe_key", "status", "attempts", "processed_at", "short_error")
+    # The status filter lists "invalid" (kept for review) and "dead" (failed too often): what /healthz counts.
     list_filter = ("status", "account__kind")
     search_fields = ("dedupe_key", "raw_body", "error")
     list_select_related = ("account__office",)
     readonly_fields = [f.name for f in InboundEvent._meta.fields]
     date_hierarchy = "received_at"
+
+    @admin.display(description=_("error"))
+    def short_error(self, obj: InboundEvent) -> str:
+        return obj.error if len(obj.error) <= 80 else obj.error[:79] + "…"
 
     def has_add_permission(self, request):
         return False

@@ -1,6 +1,8 @@
 """The worker's side of intake: turn logged events into the workflow's records, once each (and its tasks)."""
 
 import logging
+import os
+import traceback
 from datetime import timedelta
 
 from celery import shared_task
@@ -8,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .adapters import InboundMessage
+from .adapters.base import storable_text
 from .models import InboundEvent
 from .workflow import current_workflow
 
@@ -16,9 +19,18 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 20
 
 
+def _where(exc: BaseException) -> str:
+    """Where a failure happened (the innermost frame of our own code, file and line): enough to find it, without
+    the exception's text."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [frame for frame in frames if f"{os.sep}site-packages{os.sep}" not in frame.filename] or frames
+    return f"{ours[-1].filename}:{ours[-1].lineno}" if ours else "?"
+
+
 def inbound_event_process(*, event_id: int) -> bool:
     """Hand one logged event to the workflow. Idempotent: a processed event is left alone; a failure leaves
-    the event failed, with its reason, for the re-drive. Returns True when this call processed it."""
+    the event failed, with its reason, for the re-drive, and after MAX_ATTEMPTS failures the event is given up
+    (status dead, kept for review, counted by /healthz). Returns True when this call processed it."""
     with transaction.atomic():
         event = (
             # of=("self",): lock only the event; locking the joined account too would make two events of
@@ -38,11 +50,26 @@ def inbound_event_process(*, event_id: int) -> bool:
                     received_at=event.received_at,
                 )
         except Exception as exc:  # kept and retried by the re-drive; never lost
-            logger.exception("processing inbound event %s failed", event.pk)
-            event.status = InboundEvent.Status.FAILED
             event.attempts += 1
-            event.error = f"{type(exc).__name__}: {exc}"[:2000]
+            given_up = event.attempts >= MAX_ATTEMPTS
+            event.status = InboundEvent.Status.DEAD if given_up else InboundEvent.Status.FAILED
+            reason = f"{type(exc).__name__}: {exc}"
+            if given_up:
+                reason = f"gave up after {event.attempts} attempts; last: {reason}"
+            event.error = storable_text(reason)[:2000]
             event.save(update_fields=["status", "attempts", "error"])
+            # The line names the event and the error class, never the exception's text (it may quote a message).
+            logger.error(
+                "processing %s inbound event %s of account %s failed (attempt %s of %s%s): %s at %s",
+                event.account.kind,
+                event.pk,
+                event.account.slug,
+                event.attempts,
+                MAX_ATTEMPTS,
+                ", given up" if given_up else "",
+                type(exc).__name__,
+                _where(exc),
+            )
             return False
         event.status = InboundEvent.Status.PROCESSED
         event.processed_at = timezone.now()

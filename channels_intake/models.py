@@ -60,6 +60,7 @@ class InboundEvent(models.Model):
         PROCESSED = "processed", _("Processed")
         INVALID = "invalid", _("Cannot be parsed (kept for review)")
         FAILED = "failed", _("Failed (will be retried)")
+        DEAD = "dead", _("Failed too often (kept for review)")
 
     account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="inbound_events")
     dedupe_key = models.CharField(_("platform message id"), max_length=255)
@@ -81,7 +82,13 @@ class InboundEvent(models.Model):
                 fields=["received_at"],
                 condition=Q(status__in=["pending", "failed"]),
                 name="inbound_unprocessed_idx",
-            )
+            ),
+            # What needs a person or a retry, counted by /healthz on every probe: a small part of a large log.
+            models.Index(
+                fields=["status"],
+                condition=Q(status__in=["invalid", "dead", "failed"]),
+                name="inbound_attention_idx",
+            ),
         ]
 
     def __str__(self) -> str:

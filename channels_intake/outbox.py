@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .accounts import account_credentials, base_url_for
@@ -29,10 +30,17 @@ def backoff_seconds(attempt: int) -> float:
 
 
 def outbox_deliver(*, outbound_id: int, now: datetime | None = None) -> DeliveryOutcome:
-    """Send one outbox entry through its adapter and record the result (a lease keeps two workers apart)."""
+    """Send one outbox entry through its adapter and record the result.
+
+    The entry is claimed by one conditional update: still queued, due (``next_attempt_at <= now``) and not
+    leased to another worker. A run that comes early (a duplicate from the re-drive, a retry task, a second
+    worker) claims nothing and is skipped without any request to the platform, so the attempts follow the
+    backoff schedule and a reply goes out once.
+    """
     now = now or timezone.now()
     claimed = (
         OutboundMessage.objects.filter(pk=outbound_id, status=OutboundMessage.Status.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .exclude(lease_until__gt=now)
         .update(lease_until=now + LEASE)
     )

@@ -6,10 +6,12 @@ the rest. The workflow above is reached only through ``workflow.current_workflow
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +19,7 @@ from common.aftercommit import task_on_commit
 
 from .adapters import InboundMessage, ReplyWindow, get_adapter
 from .adapters import reply_window as adapter_reply_window
+from .adapters.base import storable_text
 from .inbound import inbound_event_process, process_inbound
 from .models import ChannelAccount, InboundEvent, OutboundMessage
 from .outbox import deliver_outbound
@@ -30,6 +33,9 @@ def inbound_events_store(*, account: ChannelAccount, messages: list[InboundMessa
     """
     if not messages:
         return []
+    unstorable = [problem for message in messages for problem in message.problems()]
+    if unstorable:  # callers keep such messages for review first (inbound_delivery_store)
+        raise ValueError(f"cannot log messages that cannot be filed: {'; '.join(unstorable)}")
     fresh: dict[str, InboundMessage] = {}
     for message in messages:
         fresh.setdefault(message.dedupe_key, message)
@@ -63,19 +69,69 @@ def inbound_message_file_now(*, account: ChannelAccount, message: InboundMessage
     return True
 
 
-def inbound_invalid_store(*, account: ChannelAccount, body: bytes, error: str) -> InboundEvent:
-    """A correctly signed body we cannot parse: kept for review, never dropped."""
+@dataclass(frozen=True)
+class DeliveryIntake:
+    """What became of one webhook delivery's messages."""
+
+    accepted: tuple[int, ...]  # the new events, queued for processing
+    duplicates: int  # already logged (this batch or an earlier delivery)
+    kept_for_review: InboundEvent | None  # the delivery's body, when some of its messages cannot be filed
+
+
+def inbound_delivery_store(*, account: ChannelAccount, body: bytes, messages: list[InboundMessage]) -> DeliveryIntake:
+    """Log a verified delivery's messages. Those that cannot be filed (an id longer than its column, no id) are
+    not logged as events that would fail in the worker: the body is kept for review at once, with the reasons,
+    and the rest of the batch is logged as usual. One transaction."""
+    storable = [message for message in messages if not message.problems()]
+    reasons = [
+        f"message {position}: {problem}"
+        for position, message in enumerate(messages, start=1)
+        for problem in message.problems()
+    ]
+    with transaction.atomic():
+        accepted = inbound_events_store(account=account, messages=storable)
+        kept = None
+        if reasons:
+            kept = inbound_invalid_store(
+                account=account, body=body, error="cannot be filed: " + "; ".join(reasons), code="unstorable"
+            )
+    return DeliveryIntake(accepted=tuple(accepted), duplicates=len(storable) - len(accepted), kept_for_review=kept)
+
+
+def inbound_invalid_store(*, account: ChannelAccount, body: bytes, error: str, code: str = "") -> InboundEvent:
+    """A correctly signed body we cannot parse or file: kept for review, never dropped.
+
+    The raw body is stored as text that every database takes: undecodable bytes and NUL bytes (which PostgreSQL
+    refuses in text) both become U+FFFD. The dedupe key hashes the bytes as received."""
     key = "invalid:" + hashlib.sha256(body).hexdigest()
+    raw = body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
     event, _created = InboundEvent.objects.get_or_create(
         account=account,
         dedupe_key=key,
         defaults={
             "status": InboundEvent.Status.INVALID,
-            "raw_body": body.decode("utf-8", errors="replace"),
-            "error": error[:2000],
+            "raw_body": raw,
+            "error": storable_text(f"[{code}] {error}" if code else error)[:2000],
         },
     )
     return event
+
+
+def intake_health() -> dict[str, int]:
+    """How many inbound events wait for a person (kept for review, given up) or for a retry: /healthz shows it."""
+    counts = dict(
+        InboundEvent.objects.filter(
+            status__in=[InboundEvent.Status.INVALID, InboundEvent.Status.DEAD, InboundEvent.Status.FAILED]
+        )
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return {
+        "kept_for_review": counts.get(InboundEvent.Status.INVALID, 0),
+        "dead": counts.get(InboundEvent.Status.DEAD, 0),
+        "failed": counts.get(InboundEvent.Status.FAILED, 0),
+    }
 
 
 # --- Reply windows -----------------------------------------------------------------------------------------

@@ -1,12 +1,20 @@
-"""Webhook endpoints `/intake/<kind>/<slug>/webhook/`: verify, log durably, answer. Nothing else happens here."""
+"""Webhook endpoints `/intake/<kind>/<slug>/webhook/`: verify, log durably, answer. Nothing else happens here.
+
+A verified delivery is answered 200 whatever it holds: what can be filed is logged, what cannot (unreadable,
+or ids too long to store) is kept for review. Only a bad signature (403), a too large body (413) or too many
+handshakes (429) are refused.
+"""
 
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+
+from common.client import client_address
 
 from . import services
 from .accounts import account_credentials, webhook_account
@@ -14,9 +22,27 @@ from .adapters import PayloadError, get_adapter, webhook_kinds
 
 logger = logging.getLogger(__name__)
 
+# GET handshakes per account and client address in one window: a platform verifies a webhook a few times an
+# hour (X's CRC hourly, Meta's on subscription), so a few dozen a minute is plenty; more is someone probing.
+HANDSHAKES_PER_WINDOW = 30
+HANDSHAKE_WINDOW_SECONDS = 60
+
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+
+
+def _handshake_allowed(account_id: int, address: str) -> bool:
+    """Count this handshake; False once the account and address have used up the window."""
+    key = f"intake-handshake:{account_id}:{address}"
+    if cache.add(key, 1, HANDSHAKE_WINDOW_SECONDS):
+        return True
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, HANDSHAKE_WINDOW_SECONDS)
+        return True
+    return count <= HANDSHAKES_PER_WINDOW
 
 
 @csrf_exempt
@@ -31,6 +57,10 @@ def webhook(request, kind: str, slug: str):
     creds = account_credentials(account)
 
     if request.method == "GET":
+        if not _handshake_allowed(account.pk, client_address(request)):
+            response = _error(429, "rate_limited", "Too many handshake requests; try again in a minute.")
+            response["Retry-After"] = str(HANDSHAKE_WINDOW_SECONDS)
+            return response
         answer = adapter.handshake(creds, request.GET)
         if answer is None:
             return _error(405, "method_not_allowed", "This channel has no GET handshake.")
@@ -53,16 +83,24 @@ def webhook(request, kind: str, slug: str):
         parsed = adapter.parse(body)
     except PayloadError as exc:
         # Authentic but unreadable: kept for an admin to review; 200 so the platform does not retry forever.
-        event = services.inbound_invalid_store(account=account, body=body, error=str(exc))
-        logger.warning("unparseable %s webhook kept for review as event %s: %s", kind, event.pk, exc)
+        event = services.inbound_invalid_store(account=account, body=body, error=str(exc), code=exc.code)
+        _log_kept(kind, slug, event.pk, exc.code)
         return JsonResponse({"status": "kept_for_review"})
 
-    stored = services.inbound_events_store(account=account, messages=list(parsed.messages))
-    return JsonResponse(
-        {
-            "status": "ok",
-            "accepted": len(stored),
-            "duplicates": len(parsed.messages) - len(stored),
-            "ignored": len(parsed.ignored),
-        }
-    )
+    intake = services.inbound_delivery_store(account=account, body=body, messages=list(parsed.messages))
+    answer = {
+        "status": "ok",
+        "accepted": len(intake.accepted),
+        "duplicates": intake.duplicates,
+        "ignored": len(parsed.ignored),
+    }
+    if intake.kept_for_review is not None:
+        # Some messages cannot be filed (an id longer than we store): the body waits for an admin; the rest is in.
+        _log_kept(kind, slug, intake.kept_for_review.pk, "unstorable")
+        answer["status"] = "kept_for_review"
+    return JsonResponse(answer)
+
+
+def _log_kept(kind: str, slug: str, event_id: int, code: str) -> None:
+    # Never the payload or the parser's message: they may quote what a requester wrote.
+    logger.warning("%s webhook of account %s kept for review as event %s (%s)", kind, slug, event_id, code)

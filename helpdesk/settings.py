@@ -4,6 +4,7 @@ The defaults give the embedded shape that `make run` uses: SQLite under `var/`, 
 filesystem, no external service. Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and DEBUG=0.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -22,6 +23,14 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
     SECRET_KEY = "insecure-development-key-never-use-in-production"
+elif not DEBUG:
+    # Django's own test of a weak key (security.W009), refused at start rather than warned about.
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure"):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is too weak for DEBUG=0: it needs at least 50 characters, at least 5 different ones, "
+            "and must not start with 'django-insecure'. Generate one with: "
+            'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+        )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 # Container health checks call /healthz on the loopback address, whatever the public host names are.
@@ -42,6 +51,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",  # failed logins and lockouts (AXES_* below)
+    "csp",  # the Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
     "audit",
     "offices",
     "channels_intake",
@@ -55,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "helpdesk.middleware.RequestGuardMiddleware",  # NUL characters, oversize API bodies
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "helpdesk.middleware.LanguageMiddleware",
@@ -63,6 +75,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: turns a locked-out login into the lockout page (registration/login.html with the lockout message).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -139,6 +154,8 @@ if CELERY_BROKER_URL.startswith("filesystem"):
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
+# The worker logs through Django's LOGGING (the redacting formatter) instead of installing its own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -159,6 +176,28 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "tickets:inbox"
 LOGOUT_REDIRECT_URL = "login"
+# A staff session lasts a working day from the login, then the officer logs in again.
+SESSION_COOKIE_AGE = int(env.float("STAFF_SESSION_HOURS", default=9) * 60 * 60)
+
+# The client's address as the trusted proxies saw it (common.client.client_address): how many proxies of ours
+# stand in front of the app. 0: REMOTE_ADDR, X-Forwarded-For ignored. N: the Nth address from its right.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Failed logins (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that
+# username is locked from that address for LOGIN_LOCKOUT_MINUTES (0: until an administrator unlocks it in the
+# admin's "Access attempts" or with `manage.py axes_reset_username USERNAME`). Every lockout is in the audit log.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=60)
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES) if LOGIN_LOCKOUT_MINUTES > 0 else None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "common.client.client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/login.html"
+AXES_VERBOSE = False  # no start-up banner; its log lines then mask the username and the address
 
 # --- Language and time -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "id"
@@ -205,6 +244,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.api.exception_handler",
+    # Throttles name the client as common.client.client_address does (the same rule, the same number).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    # DRF's JSON parser, but a body nested past the recursion limit is a 400 too (common.api.JSONParser).
+    "DEFAULT_PARSER_CLASSES": [
+        "common.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "webchat_session": env.str("WEBCHAT_SESSION_RATE", default="20/hour"),
         "webchat_message": env.str("WEBCHAT_MESSAGE_RATE", default="30/minute"),
@@ -220,6 +267,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set the API uses in more than one place (otherwise drf-spectacular warns and invents
+    # names like Status575Enum).
+    "ENUM_NAME_OVERRIDES": {
+        "InquiryStatusEnum": "tickets.models.Inquiry.Status",
+        "InquiryOutcomeEnum": "tickets.models.Inquiry.Outcome",
+        "MessageKindEnum": "tickets.models.Message.Kind",
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "TargetStatusEnum": "sla.models.TargetStatus",
+    },
 }
 
 # --- Channels ----------------------------------------------------------------------------------------------
@@ -229,20 +285,58 @@ X_API_URL = env.str("X_API_URL", default="https://api.x.com")
 CHANNEL_HTTP_TIMEOUT = env.float("CHANNEL_HTTP_TIMEOUT", default=10.0)
 WEBCHAT_ALLOWED_ORIGINS = env.list("WEBCHAT_ALLOWED_ORIGINS", default=[])
 WEBCHAT_MAX_MESSAGE_LENGTH = env.int("WEBCHAT_MAX_MESSAGE_LENGTH", default=2000)
+# A visitor's web-chat token stops working after this long without a request (the widget then starts anew).
+WEBCHAT_SESSION_IDLE_MINUTES = env.int("WEBCHAT_SESSION_IDLE_MINUTES", default=120)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
 
 # --- Security in production --------------------------------------------------------------------------------
+# HTTPS only, on by default whenever DEBUG is off; each can be turned off for a TLS-terminating proxy that does it
+# itself (see .env.example).
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_PROXY_SSL_HEADER = (
+        ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("SECURE_PROXY_SSL_HEADER", default=True) else None
+    )
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # The container's health check calls http://127.0.0.1:8000/healthz from inside: no redirect for it.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Content-Security-Policy (django-csp), in development too: scripts and styles only from our own static files, no
+# inline script, no eval. The widget loads its stylesheet from our origin as well (static/webchat/widget.css).
+# Swagger UI (/api/docs/) ships an inline script and inline styles: it is left out.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/docs/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Every line goes through common.logging.RedactingFormatter: no query string, identifier, token or secret in logs.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"()": "common.logging.RedactingFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # runserver's request lines (Django's own handler would print query strings as they came).
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

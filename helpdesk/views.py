@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found as html_not_found
 from django.views.defaults import server_error as html_server_error
 
+from channels_intake.services import intake_health
+
 from .celery import app
 
 
@@ -29,14 +31,26 @@ def _broker_ok() -> tuple[bool, str]:
         return False, f"{type(exc).__name__}: {exc}"[:200]
 
 
+def _intake_counts(database_ok: bool) -> dict | None:
+    """Inbound events waiting for a person or a retry; informative only (None when they cannot be counted)."""
+    if not database_ok:
+        return None
+    try:
+        return intake_health()
+    except Exception:  # the probe reports; it never fails because of this count
+        return None
+
+
 def healthz(request):
-    """200 when the database and the broker answer; 503 naming what is down."""
+    """200 when the database and the broker answer; 503 naming what is down. ``intake`` counts the inbound
+    events kept for review, given up (dead) and failing (retried); they do not change the status."""
     checks = {}
     for name, probe in (("database", _database_ok), ("broker", _broker_ok)):
         ok, detail = probe()
         checks[name] = {"ok": ok, "detail": detail}
     down = [name for name, check in checks.items() if not check["ok"]]
     body = {"status": "ok" if not down else "down", "down": down, "checks": checks}
+    body["intake"] = _intake_counts(checks["database"]["ok"])
     return JsonResponse(body, status=200 if not down else 503)
 
 

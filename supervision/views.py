@@ -5,13 +5,20 @@ Above tickets and sla: it reads inquiries (tickets) and the SLA figures over the
 
 from datetime import date, datetime, time, timedelta
 
+from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sla.selectors import sla_report
 from tickets.models import Inquiry
 from tickets.permissions import staff_profile, visible_inquiries
+
+# The report covers this century at most: a date at the edge of Python's range (0001-01-01, 9999-12-31) would
+# overflow once it becomes a time of day in the office's zone.
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2099, 12, 31)
 
 
 @login_required
@@ -32,6 +39,14 @@ def dashboard(request):
     end = parse("to", today)
     if end < start:
         start, end = end, start
+    clamped = min(max(start, FIRST_DATE), LAST_DATE), min(max(end, FIRST_DATE), LAST_DATE)
+    if clamped != (start, end):
+        start, end = clamped
+        flash.warning(
+            request,
+            _("The figures cover %(first)s to %(last)s at most: showing %(start)s to %(end)s.")
+            % {"first": FIRST_DATE, "last": LAST_DATE, "start": start, "end": end},
+        )
     zone = timezone.get_current_timezone()
     report = sla_report(
         inquiries=visible_inquiries(request.user, Inquiry.objects.all()),

@@ -2,7 +2,9 @@
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production")
+os.environ.setdefault("SECRET_KEY", "tests-only-Qv7sK2pX9mL4nB8rT1wY6cZ3hJ5dF0gA-not-for-production")
+# The test client and the browser tests' live server speak plain HTTP.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 
 from helpdesk.settings import *  # noqa: E402,F403

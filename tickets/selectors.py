@@ -1,5 +1,7 @@
 """Reads for pages and the API: each fetches what it shows in a fixed number of queries."""
 
+import re
+
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet
@@ -9,6 +11,9 @@ from django.utils import timezone
 from .identifiers import KINDS, InvalidReference, validate
 from .models import OPEN_STATUSES, CannedAnswer, Inquiry, Message, RequesterReference, Ticket, Unit
 from .permissions import staff_profile, visible_inquiries
+
+# Ids are 64-bit (BigAutoField); SQLite answers a larger integer in a query with an OverflowError, a 500.
+MAX_DB_ID = 2**63 - 1
 
 QUEUES = ["unassigned", "mine", "waiting", "escalated", "at_risk", "open", "closed"]
 
@@ -96,7 +101,8 @@ def _search(term: str) -> Q:
         | Q(pk__in=Ticket.objects.filter(number__icontains=term).values("inquiry_id"))
         | Q(requester_id__in=RequesterReference.objects.filter(value__in=values).values("requester_id"))
     )
-    if term.lstrip("#").isdigit():
+    # ASCII digits only ("²".isdigit() is true, int("²") fails) and an id a 64-bit column can hold.
+    if re.fullmatch(r"#?[0-9]{1,18}", term):
         match |= Q(pk=int(term.lstrip("#")))
     return match
 
@@ -154,6 +160,16 @@ def units_for_office(*, office_code: str):
         .select_related("home_office", "coordinator")
         .order_by("kind", "name")
     )
+
+
+def units_to_escalate(*, user, office_code: str):
+    """The units a user may escalate `office_code`'s inquiries to: for staff, only when it is their own office
+    (another office's units are none of their business); a superuser, any office's."""
+    if not getattr(user, "is_superuser", False):
+        profile = staff_profile(user)
+        if profile is None or profile.office.code != office_code:
+            return Unit.objects.none()
+    return units_for_office(office_code=office_code)
 
 
 def canned_answers(*, office_id: int | None, q: str = "", include_inactive: bool = False):

@@ -9,6 +9,7 @@ import hashlib
 import json
 import secrets
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -66,14 +67,32 @@ def webchat_session_start(
     return session, token
 
 
+# A poll every few seconds must not write the row each time: last_seen_at moves at most once a minute.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
 def webchat_session_for_token(token: str) -> WebchatSession | None:
+    """The session of a token still in use; None for an unknown token or one idle for too long.
+
+    A session expires after ``WEBCHAT_SESSION_IDLE_MINUTES`` without a request (a shared or lost device does not
+    keep a conversation open for ever); every use moves ``last_seen_at``.
+    """
     if not token:
         return None
-    return (
+    session = (
         WebchatSession.objects.select_related("account__office", "requester")
         .filter(token_hash=_token_hash(token))
         .first()
     )
+    if session is None:
+        return None
+    now = timezone.now()
+    if session.last_seen_at < now - timedelta(minutes=settings.WEBCHAT_SESSION_IDLE_MINUTES):
+        return None
+    if session.last_seen_at < now - LAST_SEEN_RESOLUTION:
+        WebchatSession.objects.filter(pk=session.pk).update(last_seen_at=now)
+        session.last_seen_at = now
+    return session
 
 
 def _filed(session: WebchatSession, key: str) -> Message | None:

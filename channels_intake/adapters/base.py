@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -28,6 +29,29 @@ import requests
 ATTACHMENT_KINDS = frozenset({"image", "file", "audio", "video", "location", "sticker", "other"})
 # The sub-channels messages may carry: filled by AdapterRegistry from each registered adapter's `channels`.
 KNOWN_CHANNELS: set[str] = set()
+# Every platform id of a message is stored in a 255-character column (the inbound log's key, the requester's
+# platform id, the message's platform id); a longer one cannot be filed (see ``InboundMessage.problems``).
+MAX_ID_LENGTH = 255
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """``text`` without what no database column takes: NUL characters (PostgreSQL refuses them in text and
+    JSONB) are removed, lone UTF-16 surrogates (JSON may escape them, UTF-8 cannot encode them) become U+FFFD."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _clean_strings(instance: Any, names: Sequence[str]) -> None:
+    """Make the str fields of a frozen dataclass storable (``storable_text``), in place."""
+    for name in names:
+        value = getattr(instance, name)
+        if isinstance(value, str):
+            cleaned = storable_text(value)
+            if cleaned != value:
+                object.__setattr__(instance, name, cleaned)
 
 
 @dataclass(frozen=True)
@@ -45,12 +69,18 @@ class Credentials:
 
 @dataclass(frozen=True)
 class HandshakeResponse:
-    status: int  # 200 or 403
+    status: int  # 200, 400 or 403
     content_type: str  # "text/plain" or "application/json"
     body: bytes
 
 
 FORBIDDEN = HandshakeResponse(status=403, content_type="text/plain", body=b"Forbidden")
+
+
+def handshake_refusal(status: int, code: str, message: str) -> HandshakeResponse:
+    """A refused handshake in the webhook's JSON error shape ``{"error": {"code", "message", "fields"}}``."""
+    body = json.dumps({"error": {"code": code, "message": message, "fields": {}}})
+    return HandshakeResponse(status=status, content_type="application/json", body=body.encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -66,6 +96,7 @@ class Attachment:
     def __post_init__(self) -> None:
         if self.kind not in ATTACHMENT_KINDS:
             raise ValueError(f"unknown attachment kind {self.kind!r}")
+        _clean_strings(self, ("url", "platform_id", "caption", "name"))
 
 
 @dataclass(frozen=True)
@@ -85,6 +116,20 @@ class InboundMessage:
             raise ValueError(f"unknown channel {self.channel!r}")
         if self.sent_at is not None and self.sent_at.tzinfo is None:
             raise ValueError("sent_at must be timezone-aware")
+        # A NUL in a text is dropped here, whoever built the message, so it can always be stored.
+        _clean_strings(self, ("dedupe_key", "sender_id", "sender_name", "text", "recipient_id", "reply_to_id"))
+
+    def problems(self) -> tuple[str, ...]:
+        """Why this message cannot be filed as it is (empty when it can). Names the fields, never their content."""
+        found = []
+        if not self.dedupe_key:
+            found.append("the message id is empty")
+        if not self.sender_id:
+            found.append("the sender id is empty")
+        for name in ("dedupe_key", "sender_id", "recipient_id", "reply_to_id"):
+            if len(getattr(self, name)) > MAX_ID_LENGTH:
+                found.append(f"{name} is longer than {MAX_ID_LENGTH} characters")
+        return tuple(found)
 
     @property
     def reply_target(self) -> str:
@@ -120,7 +165,14 @@ class ParseResult:
 
 
 class PayloadError(ValueError):
-    """The body is correctly signed but cannot be parsed (not JSON, wrong shape)."""
+    """The body is correctly signed but cannot be parsed (not JSON, wrong shape).
+
+    ``code`` classifies it without any content (``not_json``, ``too_deep``, ``bad_shape``), for log lines.
+    """
+
+    def __init__(self, message: str, *, code: str = "bad_shape") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -332,20 +384,21 @@ def get_header(headers: Mapping[str, str], name: str) -> str | None:
         return value
     lowered = name.lower()
     for key, candidate in headers.items():
-        if key.lower() == lowered:
+        if isinstance(key, str) and key.lower() == lowered:
             return candidate
     return None
 
 
 def constant_time_equals(given: str | None, expected: str) -> bool:
     """False for a missing value or an unset (empty) expectation, so a blank secret never matches."""
-    if given is None or not expected:
+    if not isinstance(given, str) or not expected:
         return False
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+    # surrogatepass: a header or query value that is not valid Unicode compares unequal instead of raising.
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
 
 
 def hmac_sha256(secret: str, message: bytes) -> bytes:
-    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).digest()
+    return hmac.new(secret.encode("utf-8", "surrogatepass"), message, hashlib.sha256).digest()
 
 
 def hex_signature(secret: str, body: bytes) -> str:
@@ -362,7 +415,9 @@ def load_json(body: bytes) -> Any:
     try:
         return json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise PayloadError(f"body is not JSON: {exc}") from None
+        raise PayloadError(f"body is not JSON: {exc}", code="not_json") from None
+    except RecursionError:  # arrays or objects nested thousands deep
+        raise PayloadError("body is JSON nested too deeply to read", code="too_deep") from None
 
 
 def require_dict(value: Any, what: str) -> dict[str, Any]:
@@ -400,14 +455,32 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
+def short_repr(value: Any, limit: int = 40) -> str:
+    """A payload value named in an error message, cut short: the error is stored and shown to admins (the whole
+    body is kept beside it), so it needs only enough to recognise the value; containers are named by type."""
+    shown = repr(value) if value is None or isinstance(value, str | int | float | bool) else type(value).__name__
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+# Platform times outside 1970..2100 are junk; near year 9999 they could not even be shown in a local time zone.
+_LATEST_EPOCH = 4102444800.0  # 2100-01-01T00:00:00Z
+
+
 def from_epoch(value: Any) -> datetime | None:
-    """Unix time in seconds or milliseconds (numbers or numeric strings) to aware UTC."""
+    """Unix time in seconds or milliseconds (numbers or numeric strings) to aware UTC; None when unreadable or
+    outside 1970..2100."""
+    if isinstance(value, bool):
+        return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of hundreds of digits
+        return None
+    if not math.isfinite(number):
         return None
     if number > 1e11:  # milliseconds: 1e11 seconds is the year 5138
         number /= 1000
+    if not 0 <= number < _LATEST_EPOCH:
+        return None
     try:
         return datetime.fromtimestamp(number, tz=UTC)
     except (OverflowError, OSError, ValueError):
@@ -420,7 +493,7 @@ def to_float(value: Any) -> float | None:
         return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of hundreds of digits
         return None
     return number if math.isfinite(number) else None
 

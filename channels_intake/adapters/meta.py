@@ -41,6 +41,7 @@ from .base import (
     post_json,
     require_dict,
     send_chunks,
+    short_repr,
     split_text,
     to_float,
 )
@@ -82,16 +83,17 @@ def meta_handshake(creds: Credentials, query: Mapping[str, str]) -> HandshakeRes
     challenge = query.get("hub.challenge") or ""
     if (
         query.get("hub.mode") == "subscribe"
+        and isinstance(challenge, str)
         and challenge
         and constant_time_equals(query.get("hub.verify_token"), creds.verify_token)
     ):
-        return HandshakeResponse(status=200, content_type="text/plain", body=challenge.encode("utf-8"))
+        return HandshakeResponse(status=200, content_type="text/plain", body=challenge.encode("utf-8", "replace"))
     return FORBIDDEN
 
 
 def meta_signature_ok(creds: Credentials, headers: Mapping[str, str], body: bytes) -> bool:
     given = get_header(headers, "X-Hub-Signature-256")
-    if given is None or not creds.secret:
+    if not isinstance(given, str) or not creds.secret:
         return False
     return constant_time_equals(given.strip().lower(), hex_signature(creds.secret, body))
 
@@ -117,7 +119,8 @@ def graph_error_code(data: Any, response: requests.Response) -> str:
 
 def graph_error_is_transient(data: Any, response: requests.Response) -> bool:
     error = graph_error(data)
-    return error.get("is_transient") is True or error.get("code") in _TRANSIENT_GRAPH_CODES
+    code = error.get("code")
+    return error.get("is_transient") is True or (isinstance(code, int) and code in _TRANSIENT_GRAPH_CODES)
 
 
 class MetaAdapter:
@@ -150,7 +153,7 @@ class MetaAdapter:
         payload = require_dict(load_json(body), "payload")
         channel = CHANNEL_BY_OBJECT.get(as_text(payload.get("object")))
         if channel is None:
-            raise PayloadError(f"unexpected object {payload.get('object')!r} for a Meta messaging webhook")
+            raise PayloadError(f"unexpected object {short_repr(payload.get('object'))} for a Meta messaging webhook")
         messages: list[InboundMessage] = []
         ignored: list[str] = []
         for entry in optional_list(payload, "entry", "entry"):
@@ -160,7 +163,7 @@ class MetaAdapter:
             # Events delivered to an app that does not hold the thread (handover protocol).
             ignored.extend("standby" for _ in optional_list(entry, "standby", "entry[].standby"))
             for change in optional_list(entry, "changes", "entry[].changes"):
-                field = change.get("field") if isinstance(change, dict) else None
+                field = as_text(change.get("field")) if isinstance(change, dict) else ""
                 ignored.append(f"changes:{field}" if field else "changes")
         return ParseResult(messages=tuple(messages), ignored=tuple(ignored))
 

@@ -25,6 +25,7 @@ from .base import (
     gettext_noop,
     load_json,
     require_dict,
+    short_repr,
 )
 
 
@@ -93,9 +94,9 @@ def _sent_at(value: object) -> datetime | None:
         raise PayloadError("sent_at must be an ISO 8601 string")
     try:
         when = datetime.fromisoformat(value)
-    except ValueError:
-        raise PayloadError(f"sent_at is not ISO 8601: {value!r}") from None
-    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+        return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 1 with a positive offset has no UTC
+        raise PayloadError(f"sent_at is not an ISO 8601 time: {short_repr(value)}") from None
 
 
 adapter = WebchatAdapter()

@@ -38,6 +38,7 @@ from .base import (
     post_json,
     require_dict,
     send_chunks,
+    short_repr,
     split_text,
     to_float,
 )
@@ -106,7 +107,7 @@ class WhatsAppAdapter:
     def parse(self, body: bytes) -> ParseResult:
         payload = require_dict(load_json(body), "payload")
         if payload.get("object") != "whatsapp_business_account":
-            raise PayloadError(f"unexpected object {payload.get('object')!r} for a WhatsApp webhook")
+            raise PayloadError(f"unexpected object {short_repr(payload.get('object'))} for a WhatsApp webhook")
         messages: list[InboundMessage] = []
         ignored: list[str] = []
         for entry in optional_list(payload, "entry", "entry"):
@@ -116,7 +117,7 @@ class WhatsAppAdapter:
                 field = change.get("field", "messages")
                 value = optional_dict(change, "value", "changes[].value")
                 if field != "messages":
-                    ignored.append(f"field:{field}")
+                    ignored.append(f"field:{as_text(field)[:40]}")
                     continue
                 self._parse_value(value, messages, ignored)
         return ParseResult(messages=tuple(messages), ignored=tuple(ignored))

@@ -14,6 +14,7 @@ implementation is xdevplatform/account-activity-dashboard, helpers/security.js.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -37,6 +38,7 @@ from .base import (
     from_epoch,
     get_header,
     gettext_noop,
+    handshake_refusal,
     load_json,
     member,
     optional_dict,
@@ -56,6 +58,18 @@ _MEDIA_KIND = {"photo": "image", "video": "video", "animated_gif": "video"}
 _ENVELOPE_KEYS = frozenset({"for_user_id", "users", "apps", "user_has_blocked", "is_blocked_by"})
 
 
+# The CRC answer is an HMAC under the consumer secret, the key that also signs POST bodies, so answering any
+# text would sign forged bodies on request. X's crc_token is a short URL-safe base64 string: only that is
+# answered (no JSON body, which starts with "{" or "[", can pass).
+CRC_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]+={0,2}")
+CRC_TOKEN_LENGTH = (8, 100)
+
+
+def crc_token_ok(crc_token: str) -> bool:
+    low, high = CRC_TOKEN_LENGTH
+    return low <= len(crc_token) <= high and CRC_TOKEN_PATTERN.fullmatch(crc_token) is not None
+
+
 def crc_response_token(consumer_secret: str, crc_token: str) -> str:
     return base64_signature(consumer_secret, crc_token.encode("utf-8"))
 
@@ -73,14 +87,16 @@ class XAdapter:
 
     def handshake(self, creds: Credentials, query: Mapping[str, str]) -> HandshakeResponse:
         crc_token = query.get("crc_token")
-        if not crc_token or not creds.secret:
+        if not crc_token or not isinstance(crc_token, str) or not creds.secret:
             return FORBIDDEN
+        if not crc_token_ok(crc_token):
+            return handshake_refusal(400, "bad_crc_token", "crc_token must be 8 to 100 characters of URL-safe base64.")
         body = json.dumps({"response_token": crc_response_token(creds.secret, crc_token)})
         return HandshakeResponse(status=200, content_type="application/json", body=body.encode("utf-8"))
 
     def verify_signature(self, creds: Credentials, headers: Mapping[str, str], body: bytes) -> bool:
         given = get_header(headers, SIGNATURE_HEADER)
-        if given is None or not creds.secret:
+        if not isinstance(given, str) or not creds.secret:
             return False
         return constant_time_equals(given.strip(), base64_signature(creds.secret, body))
 

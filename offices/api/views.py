@@ -3,16 +3,16 @@ from datetime import date, datetime, time, timedelta
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api import error_responses
 from offices.models import Office
 from offices.selectors import office_calendar, zone_label
 
-from .serializers import CalendarQuery
+from .serializers import CalendarQuery, OfficeCalendarOutput
 
 
 class OfficeCalendarView(APIView):
@@ -29,16 +29,7 @@ class OfficeCalendarView(APIView):
             OpenApiParameter("from", OpenApiTypes.DATE, description="First local date (default: today)"),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last local date, inclusive (default: from + 6)"),
         ],
-        responses=inline_serializer(
-            "OfficeCalendar",
-            {
-                "office": serializers.CharField(),
-                "timezone": serializers.CharField(),
-                "from": serializers.DateField(),
-                "to": serializers.DateField(),
-                "intervals": serializers.ListField(child=serializers.DictField()),
-            },
-        ),
+        responses={200: OfficeCalendarOutput, **error_responses(400, 404)},
         auth=[],
     )
     def get(self, request, code: str):

@@ -3,6 +3,10 @@
  *   <script src="https://HOST/static/webchat/widget.js" data-office="050100" async></script>
  * Optional: data-lang="id|en". The conversation survives reloads (a token kept in localStorage);
  * replies arrive by polling with backoff. All text is inserted as text, never as HTML.
+ * An idle session expires on the server (401 invalid_token): the widget then forgets the token and the next
+ * message starts a new session by itself, without a page reload.
+ * No inline script, no eval, no inline style: its look comes from widget.css beside this file. A site with a
+ * Content-Security-Policy allows our origin in script-src, style-src and connect-src.
  */
 (function () {
   "use strict";
@@ -47,27 +51,10 @@
   host.id = "bc-webchat";
   document.body.appendChild(host);
   var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
+  // Hidden until its stylesheet is there (or failed): no flash of an unstyled button.
+  host.hidden = true;
+  function reveal() { host.hidden = false; }
   root.innerHTML =
-    '<style>' +
-    ':host{all:initial}*{box-sizing:border-box;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}' +
-    '.fab{position:fixed;right:20px;bottom:20px;z-index:2147483000;background:#0b3d91;color:#fff;border:0;border-radius:28px;padding:12px 18px;font-size:15px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}' +
-    '.fab:focus-visible,button:focus-visible,input:focus-visible,textarea:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}' +
-    '.badge{display:inline-block;min-width:20px;margin-left:8px;padding:0 6px;border-radius:10px;background:#b3261e;color:#fff;font-size:12px;line-height:20px}' +
-    '.panel{position:fixed;right:20px;bottom:80px;z-index:2147483000;width:360px;max-width:calc(100vw - 24px);height:520px;max-height:calc(100vh - 100px);background:#fff;color:#1b2430;border:1px solid #c9d0da;border-radius:10px;box-shadow:0 8px 30px rgba(0,0,0,.25);display:flex;flex-direction:column;font-size:14px}' +
-    '.panel[hidden]{display:none}.head{display:flex;justify-content:space-between;align-items:center;padding:10px 12px;background:#0b3d91;color:#fff;border-radius:10px 10px 0 0}' +
-    '.head h2{font-size:15px;margin:0}.head button{background:none;border:0;color:#fff;font-size:14px;cursor:pointer;text-decoration:underline}' +
-    '.promise{padding:8px 12px;background:#eef4ff;font-size:13px;border-bottom:1px solid #dde3ea}.promise p{margin:2px 0}' +
-    '.log{flex:1;overflow-y:auto;padding:10px 12px;display:flex;flex-direction:column;gap:8px;margin:0;list-style:none}' +
-    '.m{max-width:85%;padding:7px 10px;border-radius:8px;white-space:pre-wrap;word-wrap:break-word}.m small{display:block;color:#5b6675;font-size:11px;margin-bottom:2px}' +
-    '.you{align-self:flex-end;background:#e8f0fe}.office{align-self:flex-start;background:#f1f3f5}.pending{opacity:.6}' +
-    'form{display:flex;flex-direction:column;gap:6px;padding:10px 12px;border-top:1px solid #dde3ea}' +
-    'input,textarea{font-size:14px;padding:6px 8px;border:1px solid #8a94a3;border-radius:5px;width:100%}textarea{resize:none;height:60px}' +
-    '.row{display:flex;gap:6px}.row[hidden]{display:none}.send{background:#0b3d91;color:#fff;border:0;border-radius:5px;padding:8px 14px;cursor:pointer;align-self:flex-end}' +
-    '.eta{margin:0;padding:6px 12px;font-size:12px;background:#f5f7fa;border-top:1px solid #dde3ea}.eta[hidden]{display:none}' +
-    '.lookup{padding:4px 12px;border-top:1px solid #dde3ea;font-size:13px}.lookup summary{cursor:pointer;color:#0b3d91}' +
-    '.lookup form{border:0;padding:6px 0}.lk-out{white-space:pre-wrap}' +
-    '.err{color:#b3261e;font-size:12px;min-height:1em}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}' +
-    '</style>' +
     '<button class="fab" type="button" aria-expanded="false" aria-controls="bc-panel"><span class="fab-label"></span><span class="badge" hidden></span></button>' +
     '<section class="panel" id="bc-panel" role="dialog" aria-modal="false" aria-labelledby="bc-title" hidden>' +
     '  <div class="head"><h2 id="bc-title"></h2><button type="button" class="close"></button></div>' +
@@ -86,6 +73,13 @@
     '    <div class="err" role="alert"></div><button class="send" type="submit"></button>' +
     '  </form>' +
     '</section>';
+
+  var sheet = document.createElement("link");
+  sheet.rel = "stylesheet";
+  sheet.href = new URL("widget.css", script.src).href;
+  sheet.addEventListener("load", reveal);
+  sheet.addEventListener("error", reveal);
+  root.insertBefore(sheet, root.firstChild);
 
   function $(sel) { return root.querySelector(sel); }
   var fab = $(".fab"), panel = $(".panel"), log = $(".log"), form = $("form.main"), err = $(".err"), badge = $(".badge");
@@ -193,8 +187,10 @@
     });
   }
 
+  // The server no longer knows the token (expired after idling): drop it; the next message opens a new session.
   function forget() {
     state.token = null; state.lastId = 0;
+    $(".eta").hidden = true;
     try { localStorage.removeItem(storeKey); } catch (e) {}
   }
 
@@ -208,6 +204,16 @@
       try { localStorage.setItem(storeKey, state.token); } catch (e) {}
       $(".who").hidden = true;
       return true;
+    });
+  }
+
+  // Post a message; a session that expired meanwhile (401) is replaced by a new one and the message sent again.
+  function send(text, clientId, retried) {
+    return ensureSession().then(function () {
+      return api("POST", "messages/", { text: text, client_id: clientId });
+    }).then(function (res) {
+      if (res.status === 401 && !retried) { forget(); return send(text, clientId, true); }
+      return res;
     });
   }
 
@@ -240,9 +246,7 @@
     var clientId = "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
     render({ from: "you", text: text, client_id: clientId }, true);
     $("#bc-text").value = "";
-    ensureSession().then(function () {
-      return api("POST", "messages/", { text: text, client_id: clientId });
-    }).then(function (res) {
+    send(text, clientId, false).then(function (res) {
       if (res.status !== 201) throw res;
       render({ id: res.data.id, from: "you", text: text, client_id: clientId, created_at: res.data.created_at }, false);
       showEta(res.data);

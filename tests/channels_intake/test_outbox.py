@@ -140,7 +140,8 @@ def test_a_500_is_retried_with_backoff_then_delivered(platform, office, officer)
     platform.expect_oneshot_request("/botTOKEN-1/sendMessage").respond_with_json(
         {"ok": True, "result": {"message_id": 5}}
     )
-    assert outbox_deliver(outbound_id=outbound.pk).status == "sent"
+    assert outbox_deliver(outbound_id=outbound.pk, now=now + timedelta(seconds=29)).status == "skipped"  # not due
+    assert outbox_deliver(outbound_id=outbound.pk, now=now + timedelta(seconds=30)).status == "sent"
     outbound.refresh_from_db()
     assert outbound.attempts == 2 and outbound.status == "sent"
 
@@ -213,7 +214,8 @@ def test_a_long_reply_is_split_and_a_failed_second_chunk_is_resent_alone(platfor
 
     platform.clear()
     platform.expect_oneshot_request("/v25.0/PAGE-1/messages").respond_with_json({"message_id": "m_b"})
-    assert outbox_deliver(outbound_id=message.outbound.pk).status == "sent"
+    due = message.outbound.next_attempt_at
+    assert outbox_deliver(outbound_id=message.outbound.pk, now=due).status == "sent"
     message.outbound.refresh_from_db()
     assert message.outbound.platform_ids == ["m_a", "m_b"]
     sent = json.loads(platform.log[-1][0].data)["message"]["text"]

@@ -327,8 +327,8 @@ def test_two_concurrent_sweeps_send_each_notice_once(postgres):
 def test_the_inbox_shows_the_countdown_and_why(english, client, account, staff):
     receive(account, at(MON, 9))
     late = receive(account, at(MON, 15))
-    client.force_login(staff[Role.OFFICER])
     with time_machine.travel(at(MON, 9, 30), tick=False):
+        client.force_login(staff[Role.OFFICER])  # staff sessions last a working day: log in on that day
         page = client.get(reverse("tickets:inbox")).content.decode()
     assert "25 working min left" in page
     assert "late arrival" in page

@@ -1,37 +1,43 @@
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from channels_intake.adapters import kinds, sub_channels
+from common.api import error_responses
 from sla.selectors import sla_badges
 from tickets import replies, selectors
-from tickets.models import Inquiry
 
 from .serializers import InquiryDetailOutput, InquiryFilterInput, InquiryOutput, MessageOutput, ReplyInput
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("office", OpenApiTypes.STR, description="Office code (6 digits)"),
-        OpenApiParameter("status", OpenApiTypes.STR, enum=Inquiry.Status.values),
-        OpenApiParameter("channel", OpenApiTypes.STR, enum=sorted({*kinds(), *sub_channels()})),
-    ]
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[InquiryFilterInput],
+        responses={200: InquiryOutput(many=True), **error_responses(400, 401, 403, 404)},
+    ),
+    retrieve=extend_schema(responses={200: InquiryDetailOutput, **error_responses(400, 401, 403, 404)}),
 )
 class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Inquiries of the user's office (all offices for a superuser)."""
 
     serializer_class = InquiryOutput
+    lookup_value_regex = "[0-9]+"  # anything else is no inquiry: a 404 from the URL, not a ValueError
 
     def get_queryset(self):
         if self.action != "list":
             return selectors.inquiry_list(user=self.request.user)
-        filters = InquiryFilterInput(data=self.request.query_params)
+        # A plain dict: from a QueryDict DRF reads `?status=` as "not given"; the schema says it is no status.
+        filters = InquiryFilterInput(data=self.request.query_params.dict())
         filters.is_valid(raise_exception=True)
         return selectors.inquiry_list(user=self.request.user, **filters.validated_data)
+
+    def _inquiry(self, queryset, pk: str):
+        if int(pk) > selectors.MAX_DB_ID:
+            raise Http404
+        return get_object_or_404(queryset, pk=pk)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
@@ -39,17 +45,15 @@ class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self.get_paginated_response(InquiryOutput(page, many=True, context={"badges": badges}).data)
 
     def retrieve(self, request, *args, **kwargs):
-        inquiry = get_object_or_404(
-            selectors.inquiry_list(user=request.user).prefetch_related("messages__author", "messages__outbound"),
-            pk=kwargs["pk"],
-        )
+        queryset = selectors.inquiry_list(user=request.user).prefetch_related("messages__author", "messages__outbound")
+        inquiry = self._inquiry(queryset, kwargs["pk"])
         badges = sla_badges([inquiry], now=timezone.now())
         return Response(InquiryDetailOutput(inquiry, context={"badges": badges}).data)
 
-    @extend_schema(request=ReplyInput, responses={201: MessageOutput})
+    @extend_schema(request=ReplyInput, responses={201: MessageOutput, **error_responses(400, 401, 403, 404, 413, 415)})
     @action(detail=True, methods=["post"])
-    def reply(self, request, pk=None):
-        inquiry = get_object_or_404(selectors.inquiry_list(user=request.user), pk=pk)
+    def reply(self, request, pk=None, **kwargs):  # kwargs: `format` of the `reply.json` route
+        inquiry = self._inquiry(selectors.inquiry_list(user=request.user), pk)
         data = ReplyInput(data=request.data)
         data.is_valid(raise_exception=True)
         message = replies.reply_send(

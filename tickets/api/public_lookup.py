@@ -10,14 +10,15 @@ from rest_framework.views import APIView
 
 from channels_intake.cors import WebchatCorsMixin
 from common.api import error_response
-from tickets.lookup import lookup_allowed, ticket_lookup
+from common.client import client_address
+from tickets.lookup import ticket_lookup_attempt
 from tickets.models import Ticket
 
 from .serializers import LookupInput
 
 
 class TicketLookupView(WebchatCorsMixin, APIView):
-    """Public: a requester's ticket by its number and verification code. Rate limited; reveals nothing else."""
+    """Public: a requester's ticket by its number and code. Limited as `tickets.lookup` says; reveals nothing else."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -26,11 +27,18 @@ class TicketLookupView(WebchatCorsMixin, APIView):
     def post(self, request):
         data = LookupInput(data=request.data)
         data.is_valid(raise_exception=True)
-        if not lookup_allowed(address=request.META.get("REMOTE_ADDR", ""), number=data.validated_data["number"]):
-            return error_response(
+        result = ticket_lookup_attempt(
+            address=client_address(request),
+            number=data.validated_data["number"],
+            code=data.validated_data["code"],
+        )
+        if result.refused:
+            response = error_response(
                 "throttled", _("Too many attempts. Try again later."), status.HTTP_429_TOO_MANY_REQUESTS
             )
-        ticket = ticket_lookup(number=data.validated_data["number"], code=data.validated_data["code"])
+            response["Retry-After"] = str(result.retry_after)
+            return response
+        ticket = result.ticket
         if ticket is None:
             return error_response("not_found", _("No ticket with this number and code."), status.HTTP_404_NOT_FOUND)
         return Response(public_ticket(ticket))

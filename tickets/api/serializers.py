@@ -1,12 +1,19 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from channels_intake.adapters import kinds, sub_channels
 from tickets.models import Inquiry, Message, Ticket, TicketEvent, Unit
 from tickets.replies import REPLY_KINDS
+from tickets.selectors import MAX_DB_ID
+
+
+def channel_values() -> list[str]:
+    """What `channel` filters on: every account kind and every sub-channel (Messenger, Instagram...)."""
+    return sorted({*kinds(), *sub_channels()})
 
 
 class MessageOutput(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.get_username", default=None)
+    author = serializers.CharField(source="author.get_username", default=None, allow_null=True)
     delivery = serializers.SerializerMethodField()
 
     class Meta:
@@ -31,7 +38,7 @@ class InquiryOutput(serializers.ModelSerializer):
     sla = serializers.SerializerMethodField()
     channel = serializers.CharField(source="account.kind")
     requester = serializers.CharField(source="requester.__str__")
-    assigned_to = serializers.CharField(source="assigned_to.get_username", default=None)
+    assigned_to = serializers.CharField(source="assigned_to.get_username", default=None, allow_null=True)
 
     class Meta:
         model = Inquiry
@@ -80,11 +87,13 @@ class InquiryDetailOutput(InquiryOutput):  # noqa: DJ006
 
 
 class InquiryFilterInput(serializers.Serializer):
-    office = serializers.RegexField(r"^\d{6}$", required=False)
+    office = serializers.RegexField(r"^[0-9]{6}$", required=False, help_text="Office code (6 digits)")
     status = serializers.ChoiceField(choices=Inquiry.Status.values, required=False)
-    channel = serializers.ChoiceField(
-        choices=["webchat", "meta", "messenger", "instagram", "whatsapp", "telegram", "x"], required=False
-    )
+    channel = serializers.ChoiceField(choices=[], required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = channel_values()  # the adapters registered now, not at import
 
 
 class ReplyInput(serializers.Serializer):
@@ -93,9 +102,16 @@ class ReplyInput(serializers.Serializer):
 
 
 # --- Units and tickets -------------------------------------------------------------------------------------
+class UnitFilterInput(serializers.Serializer):
+    office = serializers.RegexField(
+        r"^[0-9]{6}$",
+        help_text="Office code (6 digits). Staff get units only for their own office; a superuser, for any.",
+    )
+
+
 class UnitOutput(serializers.ModelSerializer):
     home_office = serializers.CharField(source="home_office.code")
-    coordinator = serializers.CharField(source="coordinator.get_username", default=None)
+    coordinator = serializers.CharField(source="coordinator.get_username", default=None, allow_null=True)
 
     class Meta:
         model = Unit
@@ -103,7 +119,7 @@ class UnitOutput(serializers.ModelSerializer):
 
 
 class TicketEventOutput(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.get_username", default=None)
+    author = serializers.CharField(source="author.get_username", default=None, allow_null=True)
 
     class Meta:
         model = TicketEvent
@@ -115,8 +131,8 @@ class TicketOutput(serializers.ModelSerializer):
     unit = UnitOutput()
     office = serializers.CharField(source="office.code")
     inquiry = serializers.IntegerField(source="inquiry_id")
-    assigned_to = serializers.CharField(source="assigned_to.get_username", default=None)
-    resolution_due = serializers.DateTimeField(source="inquiry.resolution_due")
+    assigned_to = serializers.CharField(source="assigned_to.get_username", default=None, allow_null=True)
+    resolution_due = serializers.DateTimeField(source="inquiry.resolution_due", allow_null=True)
     resolution_status = serializers.CharField(source="inquiry.resolution_status")
     channel = serializers.CharField(source="inquiry.account.kind")
     requester = serializers.CharField(source="inquiry.requester.__str__")
@@ -151,8 +167,15 @@ class TicketDetailOutput(TicketOutput):  # noqa: DJ006
         fields = TicketOutput.Meta.fields + ["draft_answer", "events"]
 
 
+class TicketFilterInput(serializers.Serializer):
+    unit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DB_ID)
+    status = serializers.ChoiceField(choices=Ticket.Status.values, required=False)
+    office = serializers.RegexField(r"^[0-9]{6}$", required=False, help_text="Office code (6 digits)")
+    q = serializers.CharField(required=False, max_length=100, help_text="Words of the number or the summary")
+
+
 class EscalateInput(serializers.Serializer):
-    unit = serializers.IntegerField()
+    unit = serializers.IntegerField(min_value=1, max_value=MAX_DB_ID)
     summary = serializers.CharField(max_length=5000)
     needed = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 

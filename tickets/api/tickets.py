@@ -1,14 +1,15 @@
 """Units, escalation and tickets in the API (staff only)."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import Pagination, error_response
+from common.api import Pagination, error_response, error_responses
 from tickets import escalation, selectors
 from tickets.models import Ticket, Unit
 
@@ -18,26 +19,33 @@ from .serializers import (
     TextInput,
     TicketDetailOutput,
     TicketEventOutput,
+    TicketFilterInput,
     TicketOutput,
+    UnitFilterInput,
     UnitOutput,
 )
 
 
 class UnitListView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("office", OpenApiTypes.STR, required=True, description="Office code")],
-        responses={200: UnitOutput(many=True)},
+        parameters=[UnitFilterInput],
+        responses={200: UnitOutput(many=True), **error_responses(400, 401, 403)},
     )
     def get(self, request):
-        office = request.query_params.get("office", "")
-        if not office.isdigit() or len(office) != 6:
-            return error_response("invalid", _("Give the office code."), fields={"office": [_("6 digits")]})
-        return Response(UnitOutput(selectors.units_for_office(office_code=office), many=True).data)
+        """The units the user may escalate to: their own office's (a superuser: any office's)."""
+        query = UnitFilterInput(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        units = selectors.units_to_escalate(user=request.user, office_code=query.validated_data["office"])
+        return Response(UnitOutput(units, many=True).data)
 
 
 class EscalateView(APIView):
-    @extend_schema(request=EscalateInput, responses={201: EscalateOutput})
+    @extend_schema(
+        request=EscalateInput, responses={201: EscalateOutput, **error_responses(400, 401, 403, 404, 413, 415)}
+    )
     def post(self, request, pk: int):
+        if pk > selectors.MAX_DB_ID:
+            raise Http404
         inquiry = get_object_or_404(selectors.inquiry_list(user=request.user), pk=pk)
         data = EscalateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -54,34 +62,29 @@ class EscalateView(APIView):
         return Response(EscalateOutput(ticket, context={"code": code}).data, status=status.HTTP_201_CREATED)
 
 
-class TicketListView(APIView):
+class TicketListView(ListAPIView):
+    """Tickets the user may read: their units' and their own office's, due first."""
+
+    serializer_class = TicketOutput
+    pagination_class = Pagination
+
     @extend_schema(
-        parameters=[
-            OpenApiParameter("unit", OpenApiTypes.INT),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=Ticket.Status.values),
-            OpenApiParameter("office", OpenApiTypes.STR),
-            OpenApiParameter("q", OpenApiTypes.STR),
-        ],
-        responses={200: TicketOutput(many=True)},
+        parameters=[TicketFilterInput], responses={200: TicketOutput(many=True), **error_responses(400, 401, 403, 404)}
     )
-    def get(self, request):
-        params = request.query_params
-        status_filter = params.get("status", "")
-        if status_filter and status_filter not in Ticket.Status.values:
-            return error_response("invalid", _("Unknown status."), fields={"status": [_("Unknown status.")]})
-        unit = params.get("unit", "")
-        if unit and not unit.isdigit():
-            return error_response("invalid", _("`unit` is a number."), fields={"unit": [_("Not a number.")]})
-        qs = selectors.ticket_list(
-            user=request.user,
-            unit=int(unit) if unit else None,
-            status=status_filter,
-            office=params.get("office", ""),
-            q=params.get("q", ""),
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        query = TicketFilterInput(data=self.request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
+        return selectors.ticket_list(
+            user=self.request.user,
+            unit=filters.get("unit"),
+            status=filters.get("status", ""),
+            office=filters.get("office", ""),
+            q=filters.get("q", ""),
         )
-        paginator = Pagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(TicketOutput(page, many=True).data)
 
 
 def _ticket(request, number: str) -> Ticket:
@@ -89,13 +92,15 @@ def _ticket(request, number: str) -> Ticket:
 
 
 class TicketDetailView(APIView):
-    @extend_schema(responses={200: TicketDetailOutput})
+    @extend_schema(responses={200: TicketDetailOutput, **error_responses(400, 401, 403, 404)})
     def get(self, request, number: str):
         return Response(TicketDetailOutput(_ticket(request, number)).data)
 
 
 class TicketCommentView(APIView):
-    @extend_schema(request=TextInput, responses={201: TicketEventOutput})
+    @extend_schema(
+        request=TextInput, responses={201: TicketEventOutput, **error_responses(400, 401, 403, 404, 413, 415)}
+    )
     def post(self, request, number: str):
         ticket = _ticket(request, number)
         data = TextInput(data=request.data)
@@ -105,7 +110,9 @@ class TicketCommentView(APIView):
 
 
 class TicketAnswerView(APIView):
-    @extend_schema(request=TextInput, responses={200: TicketDetailOutput})
+    @extend_schema(
+        request=TextInput, responses={200: TicketDetailOutput, **error_responses(400, 401, 403, 404, 413, 415)}
+    )
     def post(self, request, number: str):
         ticket = _ticket(request, number)
         data = TextInput(data=request.data)

@@ -1,7 +1,6 @@
 """The officer's pages: the live inbox and the conversation, with everything an officer does from them."""
 
 from django.contrib import messages as flash
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,11 +17,25 @@ from sla.selectors import sla_badges
 
 from .. import consultations as consulting
 from .. import inquiries, references, replies, selectors
-from ..forms import EscalateForm, InboxFilterForm, ReplyForm
+from ..forms import (
+    AssignForm,
+    CannedAnswerForm,
+    ConsultationAnswerForm,
+    ConsultForm,
+    EscalateForm,
+    InboxFilterForm,
+    KnowledgeBaseQuery,
+    NoteForm,
+    ReferenceForm,
+    ReplyForm,
+    ResolveForm,
+    form_errors,
+)
 from ..identifiers import KINDS, mask
 from ..knowledge_base import canned_answer_save
-from ..models import CannedAnswer, Consultation, Inquiry, Message, RequesterReference, Ticket
+from ..models import Consultation, Inquiry, Message, RequesterReference, Ticket
 from ..permissions import can_answer_consultation, can_work_inquiry, staff_profile
+from ..selectors import MAX_DB_ID
 
 PAGE_SIZE = 25
 PRESENCE_TTL = 12  # seconds: a viewer who stops polling disappears
@@ -96,9 +109,18 @@ QUEUE_LABELS = [
 
 def _get_inquiry(request, pk: int) -> Inquiry:
     try:
+        if pk > MAX_DB_ID:
+            raise Inquiry.DoesNotExist
         return selectors.inquiry_detail(user=request.user, pk=pk)
     except Inquiry.DoesNotExist as exc:
         raise Http404(_("No such inquiry in your office.")) from exc
+
+
+def _id_or_404(value: int) -> int:
+    """An id from the URL (`<int:...>`, any size) the database can look up."""
+    if value > MAX_DB_ID:
+        raise Http404
+    return value
 
 
 @login_required
@@ -164,8 +186,14 @@ def claim(request, pk: int):
     return redirect("tickets:conversation", pk=inquiry.pk)
 
 
-def _run(request, pk: int, action, success: str):
-    """Run one service for a POST from the conversation page; errors come back as a message, never a 500."""
+def _run(request, pk: int, action, success: str, form=None):
+    """Run one service for a POST from the conversation page; errors come back as a message, never a 500.
+
+    A `form` that does not validate (a NUL character, an id that is no number) is the message instead.
+    """
+    if form is not None and not form.is_valid():
+        flash.error(request, form_errors(form))
+        return redirect("tickets:conversation", pk=pk)
     try:
         action()
     except (ValidationError, PermissionDenied) as exc:
@@ -179,9 +207,13 @@ def _run(request, pk: int, action, success: str):
 @require_POST
 def assign(request, pk: int):
     inquiry = _get_inquiry(request, pk)
-    user = get_user_model().objects.filter(pk=request.POST.get("to_user") or 0).first()
+    form = AssignForm(request.POST, office_id=inquiry.office_id)
     return _run(
-        request, pk, lambda: inquiries.inquiry_assign(inquiry=inquiry, actor=request.user, to_user=user), _("Assigned.")
+        request,
+        pk,
+        lambda: inquiries.inquiry_assign(inquiry=inquiry, actor=request.user, to_user=form.cleaned_data["to_user"]),
+        _("Assigned."),
+        form,
     )
 
 
@@ -189,11 +221,13 @@ def assign(request, pk: int):
 @require_POST
 def note(request, pk: int):
     inquiry = _get_inquiry(request, pk)
+    form = NoteForm(request.POST)
     return _run(
         request,
         pk,
-        lambda: inquiries.note_add(inquiry=inquiry, actor=request.user, text=request.POST.get("text", "")),
+        lambda: inquiries.note_add(inquiry=inquiry, actor=request.user, text=form.cleaned_data["text"]),
         _("Note added."),
+        form,
     )
 
 
@@ -201,23 +235,19 @@ def note(request, pk: int):
 @require_POST
 def consult(request, pk: int):
     inquiry = _get_inquiry(request, pk)
-    target = request.POST.get("to", "")
-    to_user = to_unit = None
-    if target.startswith("user:"):
-        to_user = get_user_model().objects.filter(pk=target[5:] or 0, staff__office_id=inquiry.office_id).first()
-    elif target.startswith("unit:"):
-        to_unit = selectors.units_for_office(office_code=inquiry.office.code).filter(pk=target[5:] or 0).first()
+    form = ConsultForm(request.POST, inquiry=inquiry)
     return _run(
         request,
         pk,
         lambda: consulting.consultation_ask(
             inquiry=inquiry,
             actor=request.user,
-            question=request.POST.get("question", ""),
-            to_user=to_user,
-            to_unit=to_unit,
+            question=form.cleaned_data["question"],
+            to_user=form.cleaned_data["to_user"],
+            to_unit=form.cleaned_data["to_unit"],
         ),
         _("Question sent."),
+        form,
     )
 
 
@@ -226,27 +256,31 @@ def consult(request, pk: int):
 def consultation_answer(request, pk: int, consultation_id: int):
     consultation = (
         Consultation.objects.select_related("inquiry__office", "to_unit")
-        .filter(pk=consultation_id, inquiry_id=pk)
+        .filter(pk=_id_or_404(consultation_id), inquiry_id=_id_or_404(pk))
         .first()
     )
     if consultation is None or not (
         can_answer_consultation(request.user, consultation) or can_work_inquiry(request.user, consultation.inquiry)
     ):
         raise Http404
+    form = ConsultationAnswerForm(request.POST)
     return _run(
         request,
         pk,
         lambda: consulting.consultation_answer(
-            consultation=consultation, actor=request.user, answer=request.POST.get("answer", "")
+            consultation=consultation, actor=request.user, answer=form.cleaned_data["answer"]
         ),
         _("Answer sent."),
+        form,
     )
 
 
 @login_required
 def consultation_view(request, pk: int):
     """What a consulted colleague (possibly of another office or unit) sees: the question and the thread."""
-    consultations = Consultation.objects.filter(inquiry_id=pk).select_related("inquiry__office", "to_unit", "asked_by")
+    consultations = Consultation.objects.filter(inquiry_id=_id_or_404(pk)).select_related(
+        "inquiry__office", "to_unit", "asked_by"
+    )
     mine = [c for c in consultations if can_answer_consultation(request.user, c)]
     if not mine:
         raise Http404
@@ -259,20 +293,22 @@ def consultation_view(request, pk: int):
 @require_POST
 def resolve(request, pk: int):
     inquiry = _get_inquiry(request, pk)
+    form = ResolveForm(request.POST)
     duplicate = None
-    if request.POST.get("duplicate_of"):
-        raw = request.POST["duplicate_of"].lstrip("#")
-        duplicate = selectors.inquiry_list(user=request.user).filter(pk=int(raw) if raw.isdigit() else 0).first()
+    if form.is_valid() and form.cleaned_data["duplicate_of"]:
+        number = form.cleaned_data["duplicate_of"]
+        duplicate = selectors.inquiry_list(user=request.user).filter(pk=number).first()
         if duplicate is None:
-            flash.error(request, _("No inquiry #%(n)s in your office.") % {"n": raw})
+            flash.error(request, _("No inquiry #%(n)s in your office.") % {"n": number})
             return redirect("tickets:conversation", pk=pk)
     return _run(
         request,
         pk,
         lambda: inquiries.inquiry_resolve(
-            inquiry=inquiry, actor=request.user, outcome=request.POST.get("outcome", ""), duplicate_of=duplicate
+            inquiry=inquiry, actor=request.user, outcome=form.cleaned_data["outcome"], duplicate_of=duplicate
         ),
         _("Closed."),
+        form,
     )
 
 
@@ -280,13 +316,15 @@ def resolve(request, pk: int):
 @require_POST
 def reference_add(request, pk: int):
     inquiry = _get_inquiry(request, pk)
+    form = ReferenceForm(request.POST)
     return _run(
         request,
         pk,
         lambda: references.reference_add(
-            inquiry=inquiry, actor=request.user, kind=request.POST.get("kind", ""), value=request.POST.get("value", "")
+            inquiry=inquiry, actor=request.user, kind=form.cleaned_data["kind"], value=form.cleaned_data["value"]
         ),
         _("Reference saved."),
+        form,
     )
 
 
@@ -294,7 +332,9 @@ def reference_add(request, pk: int):
 @require_POST
 def reference_reveal(request, pk: int, reference_id: int):
     inquiry = _get_inquiry(request, pk)
-    reference = RequesterReference.objects.filter(pk=reference_id, requester_id=inquiry.requester_id).first()
+    reference = RequesterReference.objects.filter(
+        pk=_id_or_404(reference_id), requester_id=inquiry.requester_id
+    ).first()
     if reference is None:
         raise Http404
     value = references.reference_reveal(reference=reference, inquiry=inquiry, actor=request.user)
@@ -305,7 +345,9 @@ def reference_reveal(request, pk: int, reference_id: int):
 @require_POST
 def retry(request, pk: int, message_id: int):
     inquiry = _get_inquiry(request, pk)
-    message = Message.objects.filter(pk=message_id, inquiry=inquiry).select_related("inquiry__office").first()
+    message = (
+        Message.objects.filter(pk=_id_or_404(message_id), inquiry=inquiry).select_related("inquiry__office").first()
+    )
     if message is None:
         raise Http404
     return _run(request, pk, lambda: replies.outbound_retry(message=message, actor=request.user), _("Sending again."))
@@ -315,8 +357,10 @@ def retry(request, pk: int, message_id: int):
 def canned_search(request):
     """Knowledge-base answers for the composer: national and the officer's office, searched by words."""
     profile = staff_profile(request.user)
-    answers = selectors.canned_answers(office_id=profile.office_id if profile else None, q=request.GET.get("q", ""))
-    return render(request, "tickets/_canned.html", {"answers": answers[:12], "q": request.GET.get("q", "")})
+    query = KnowledgeBaseQuery(request.GET)
+    q = query.cleaned_data.get("q", "") if query.is_valid() else ""
+    answers = selectors.canned_answers(office_id=profile.office_id if profile else None, q=q)
+    return render(request, "tickets/_canned.html", {"answers": answers[:12], "q": q})
 
 
 @login_required
@@ -355,29 +399,34 @@ def knowledge_base(request):
     may_curate = request.user.is_superuser or (profile and profile.role in (Role.COORDINATOR, Role.ADMIN))
     if not may_curate:
         raise PermissionDenied
+    office_id = profile.office_id if profile else None
+    query = KnowledgeBaseQuery(request.GET)
+    query.is_valid()  # an unreadable `edit` or `q` is left out, like an absent one
+    q = query.cleaned_data.get("q") or ""
     editing = None
-    if request.GET.get("edit"):
-        editing = CannedAnswer.objects.filter(pk=request.GET["edit"]).first()
+    if query.cleaned_data.get("edit"):
+        # Only what the list shows: national answers and the office's own, never another office's.
+        editable = selectors.canned_answers(office_id=office_id, include_inactive=True)
+        editing = editable.filter(pk=query.cleaned_data["edit"]).first()
     if request.method == "POST":
+        form = CannedAnswerForm(request.POST)
         try:
+            if not form.is_valid():
+                raise ValidationError(form_errors(form))
             canned_answer_save(
                 actor=request.user,
-                pk=request.POST.get("pk") or None,
-                title=request.POST.get("title", ""),
-                body=request.POST.get("body", ""),
-                tags=request.POST.get("tags", ""),
-                national=request.POST.get("national") == "on",
-                active=request.POST.get("is_active", "on") == "on",
+                pk=form.cleaned_data["pk"],
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                tags=form.cleaned_data["tags"],
+                national=form.cleaned_data["national"],
+                active=form.cleaned_data["is_active"],
             )
         except (ValidationError, PermissionDenied) as exc:
             flash.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
         else:
             flash.success(request, _("Saved."))
             return redirect("tickets:knowledge-base")
-    answers = selectors.canned_answers(
-        office_id=profile.office_id if profile else None, q=request.GET.get("q", ""), include_inactive=True
-    )
+    answers = selectors.canned_answers(office_id=office_id, q=q, include_inactive=True)
     page = Paginator(answers, 30).get_page(request.GET.get("page"))
-    return render(
-        request, "tickets/knowledge_base.html", {"page": page, "editing": editing, "q": request.GET.get("q", "")}
-    )
+    return render(request, "tickets/knowledge_base.html", {"page": page, "editing": editing, "q": q})

@@ -3,19 +3,26 @@
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from common.client import client_address
+
 from ..forms import LookupForm
-from ..lookup import lookup_allowed, ticket_lookup
+from ..lookup import ticket_lookup_attempt
 
 
 def public_lookup(request):
-    """No login: the requester types the number and the code printed with it."""
+    """No login: the requester types the number and the code printed with it. Limits: `tickets.lookup`."""
     form = LookupForm(request.POST or None)
-    ticket, error, status = None, "", 200
+    ticket, error, status, retry_after = None, "", 200, 0
     if request.method == "POST" and form.is_valid():
-        if not lookup_allowed(address=request.META.get("REMOTE_ADDR", ""), number=form.cleaned_data["number"]):
-            error, status = _("Too many attempts. Try again later."), 429
-        else:
-            ticket = ticket_lookup(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
-            if ticket is None:
-                error, status = _("No ticket with this number and code."), 404
-    return render(request, "tickets/lookup.html", {"form": form, "ticket": ticket, "error": error}, status=status)
+        result = ticket_lookup_attempt(
+            address=client_address(request), number=form.cleaned_data["number"], code=form.cleaned_data["code"]
+        )
+        ticket = result.ticket
+        if result.refused:
+            error, status, retry_after = _("Too many attempts. Try again later."), 429, result.retry_after
+        elif ticket is None:
+            error, status = _("No ticket with this number and code."), 404
+    response = render(request, "tickets/lookup.html", {"form": form, "ticket": ticket, "error": error}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response

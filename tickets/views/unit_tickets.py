@@ -11,18 +11,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import escalation, selectors
-from ..forms import EscalateForm
+from ..forms import EscalateForm, TicketActionForm, TicketQueueFilter, form_errors
 from ..models import Inquiry, Ticket, Unit
 from ..permissions import can_work_ticket, is_coordinator
+from ..selectors import MAX_DB_ID
 
 
 @login_required
 def ticket_queue(request):
-    status = request.GET.get("status", "")
-    unit = request.GET.get("unit", "")
-    status = status if status in Ticket.Status.values else ""
-    unit_id = int(unit) if unit.isdigit() else None
-    tickets = selectors.ticket_list(user=request.user, unit=unit_id, status=status, q=request.GET.get("q", ""))
+    filters = TicketQueueFilter(request.GET)
+    filters.is_valid()  # an unknown status or unit is left out, like an absent one
+    status = filters.cleaned_data.get("status") or ""
+    unit_id = filters.cleaned_data.get("unit")
+    q = filters.cleaned_data.get("q") or ""
+    tickets = selectors.ticket_list(user=request.user, unit=unit_id, status=status, q=q)
     page = Paginator(tickets, 25).get_page(request.GET.get("page"))
     units = Unit.objects.filter(is_active=True)
     if not request.user.is_superuser:
@@ -36,7 +38,7 @@ def ticket_queue(request):
             "unit": unit_id,
             "units": units.distinct(),
             "statuses": Ticket.Status.choices,
-            "q": request.GET.get("q", ""),
+            "q": q,
         },
     )
 
@@ -75,29 +77,33 @@ def ticket_action(request, number: str, action: str):
     if action not in ACTIONS:
         raise Http404
     ticket = _ticket(request, number)
-    data = request.POST
+    form = TicketActionForm(request.POST)
+    if not form.is_valid():
+        flash.error(request, form_errors(form))
+        return redirect("tickets:ticket", number=ticket.number)
+    data = form.cleaned_data
     try:
         if action == "take":
             escalation.ticket_take(ticket=ticket, actor=request.user)
         elif action == "comment":
-            escalation.ticket_comment(ticket=ticket, actor=request.user, text=data.get("text", ""))
+            escalation.ticket_comment(ticket=ticket, actor=request.user, text=data["text"])
         elif action == "request_info":
             escalation.ticket_request_info(
-                ticket=ticket, actor=request.user, text=data.get("text", ""), ask=data.get("ask", "officer")
+                ticket=ticket, actor=request.user, text=data["text"], ask=data["ask"] or "officer"
             )
         elif action == "reassign":
-            unit = Unit.objects.filter(pk=data.get("unit") or 0).first()
+            unit = Unit.objects.filter(pk=data["unit"]).first() if data["unit"] else None
             if unit is None:
                 raise ValidationError({"unit": _("Choose a unit.")})
-            escalation.ticket_reassign(ticket=ticket, actor=request.user, unit=unit, reason=data.get("reason", ""))
+            escalation.ticket_reassign(ticket=ticket, actor=request.user, unit=unit, reason=data["reason"])
         elif action == "answer":
-            escalation.ticket_answer(ticket=ticket, actor=request.user, text=data.get("text", ""))
+            escalation.ticket_answer(ticket=ticket, actor=request.user, text=data["text"])
         elif action in ("approve", "reject"):
             escalation.ticket_approve(
-                ticket=ticket, actor=request.user, approve=action == "approve", reason=data.get("reason", "")
+                ticket=ticket, actor=request.user, approve=action == "approve", reason=data["reason"]
             )
         elif action == "delivered":
-            escalation.ticket_mark_delivered(ticket=ticket, actor=request.user, how=data.get("how", ""))
+            escalation.ticket_mark_delivered(ticket=ticket, actor=request.user, how=data["how"])
     except PermissionDenied as exc:
         flash.error(request, str(exc) or _("Not allowed."))
     except ValidationError as exc:
@@ -111,6 +117,8 @@ def ticket_action(request, number: str, action: str):
 @require_POST
 def inquiry_escalate(request, pk: int):
     try:
+        if pk > MAX_DB_ID:
+            raise Inquiry.DoesNotExist
         inquiry = selectors.inquiry_detail(user=request.user, pk=pk)
     except Inquiry.DoesNotExist as exc:
         raise Http404 from exc

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from channels_intake.cors import WebchatCorsMixin
 from common.api import error_response
+from common.client import client_address
 from tickets.selectors import public_thread
 from webchat import services
 from webchat.promise import answer_promise, office_promise
@@ -22,15 +23,23 @@ from .serializers import MessageInput, PublicMessageOutput, SessionInput, Sessio
 TOKEN_HEADER = "HTTP_X_WEBCHAT_TOKEN"
 
 
-class SessionStartThrottle(AnonRateThrottle):
+class ClientAddressIdent:
+    """Throttles key on the client's address as the trusted proxies saw it (`common.client`), never on what
+    the client wrote into X-Forwarded-For itself."""
+
+    def get_ident(self, request):
+        return client_address(request)
+
+
+class SessionStartThrottle(ClientAddressIdent, AnonRateThrottle):
     scope = "webchat_session"
 
 
-class AddressThrottle(AnonRateThrottle):
+class AddressThrottle(ClientAddressIdent, AnonRateThrottle):
     scope = "webchat_address"
 
 
-class SessionMessageThrottle(SimpleRateThrottle):
+class SessionMessageThrottle(ClientAddressIdent, SimpleRateThrottle):
     """Per web-chat session (the token), so one visitor cannot flood an office."""
 
     scope = "webchat_message"
@@ -58,7 +67,7 @@ class WebchatSessionView(WebchatCorsMixin, APIView):
             email=data.validated_data["email"],
             phone=data.validated_data["phone"],
             language=data.validated_data["language"],
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_address(request) or None,
         )
         body = {"token": token, "office": account.office.code, "office_name": account.office.name}
         return Response(body, status=status.HTTP_201_CREATED)
