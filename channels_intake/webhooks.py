@@ -6,6 +6,7 @@ handshakes (429) are refused.
 """
 
 import logging
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,8 +34,12 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
 
 
 def _handshake_allowed(account_id: int, address: str) -> bool:
-    """Count this handshake; False once the account and address have used up the window."""
-    key = f"intake-handshake:{account_id}:{address}"
+    """Count this handshake; False once the account and address have used up the window.
+
+    Windows are fixed to the clock (the key names one), so expiry never depends on the cache backend's TTL.
+    """
+    window = int(time.time() // HANDSHAKE_WINDOW_SECONDS)
+    key = f"intake-handshake:{account_id}:{address}:{window}"
     if cache.add(key, 1, HANDSHAKE_WINDOW_SECONDS):
         return True
     try:
