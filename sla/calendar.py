@@ -438,7 +438,9 @@ class WorkingCalendar:
         # Late arrival, judged on the receipt and its local date k.
         k = bisect_right(t.day_mid, u) - 1
         close = t.day_close[k]
-        late = close is not None and starts[t.day_lo[k]] <= u < close and u >= close - late_window_us
+        # Counted back from closing whatever the opening: on a day shorter than the window, a receipt before
+        # the opening but within the window is late too (SLA_RULES.md, Moments).
+        late = close is not None and close - late_window_us <= u < close
         # Effective start: u when working, else the next interval start (possibly in a later year).
         if i >= 0 and u < t.ends[i]:
             s = u

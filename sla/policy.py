@@ -4,8 +4,9 @@ Implements ``/shared/SLA_RULES.md`` (pure Python, no Django):
 
 * effective start ``s`` = the receipt ``r`` when it is working time, else the next moment working time begins;
 * late arrival: ``r`` lies on a working date that has a closing time ``C``, with
-  ``C - late_window <= r < C``, and ``r`` is not before that date's opening (a break inside the window
-  counts, a break earlier in the day is not a closing). The window is real elapsed time before ``C``;
+  ``C - late_window <= r < C`` (a break inside the window counts, a break earlier in the day is not a
+  closing). The window is real elapsed time counted back from ``C`` whatever the opening: on a day whose
+  working time is shorter than the window, a receipt before the opening but within the window is late;
 * response due: ``s`` + ``response_minutes`` working minutes, or for a late arrival the end of day of the
   ``resolution_working_days``-th working date after the date of ``s`` (clause a.3.2 gives the same deadline
   as the resolution target; the policy has no separate setting for it);
@@ -98,11 +99,10 @@ def is_late_arrival(calendar: WorkingCalendar, received_at: datetime, late_windo
     closing = calendar.closing_time(day)
     if closing is None:
         return False
-    opening = calendar.opening_time(day)
     # Compare in UTC: datetimes sharing a tzinfo compare by wall time, which is wrong across a DST fold.
     r = local.astimezone(UTC)
     c = closing.astimezone(UTC)
-    return opening.astimezone(UTC) <= r < c and r >= c - timedelta(minutes=late_window_minutes)
+    return c - timedelta(minutes=late_window_minutes) <= r < c
 
 
 def _end_of_nth_working_date(calendar: WorkingCalendar, day: date, n: int) -> datetime:

@@ -156,11 +156,14 @@ def test_break_earlier_in_the_day_is_not_a_closing():
     assert deadlines(calendar, at(MON, 14, 0)).late_arrival
 
 
-def test_before_opening_within_the_window_is_not_late():
-    # A short day: 15:00-16:00. At 14:30 the receipt is within 2 h of closing but before the opening.
-    calendar = WorkingCalendar("Asia/Jakarta", dict.fromkeys(range(5), [(time(15), time(16))]))
-    assert deadlines(calendar, at(MON, 14, 30)) == Deadlines(at(MON, 15), False, at(MON, 15, 55), at(WED, 16))
-    assert deadlines(calendar, at(MON, 15, 0)).late_arrival
+def test_before_opening_within_the_window_is_late_on_a_day_shorter_than_the_window():
+    # SLA_RULES.md: the window is counted back from closing whatever the opening. A short day, 08:00-09:00:
+    # a message at 07:07 is before the opening but within 2 h of closing, so it is a late arrival.
+    calendar = WorkingCalendar("Asia/Jakarta", dict.fromkeys(range(5), [(time(8), time(9))]))
+    assert deadlines(calendar, at(MON, 7, 7)) == Deadlines(at(MON, 8), True, at(WED, 9), at(WED, 9))
+    assert is_late_arrival(calendar, at(MON, 7, 7))
+    # Before the window (06:59) it is not: the clock starts at the opening with 55 working minutes.
+    assert deadlines(calendar, at(MON, 6, 59)) == Deadlines(at(MON, 8), False, at(MON, 8, 55), at(WED, 9))
 
 
 # ---------------------------------------------------------------- holidays, joint leave, special hours
