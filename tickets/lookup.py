@@ -41,8 +41,12 @@ import hmac
 import ipaddress
 import time
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
+from django.utils import formats, timezone
+
+from offices.selectors import zone_label
 
 from .models import Ticket
 from .numbering import code_hash
@@ -144,9 +148,19 @@ def ticket_lookup(*, number: str, code: str) -> Ticket | None:
     """The ticket when number and code match, else None; the same work either way (no timing oracle)."""
     number = _normalized(number)
     code = (code or "").strip().upper()
-    ticket = Ticket.objects.select_related("unit", "office").filter(number=number).first()
+    ticket = Ticket.objects.select_related("unit", "office", "inquiry").filter(number=number).first()
     expected = ticket.verification_hash if ticket else code_hash("-", "-")
     given = code_hash(number, code)
     if hmac.compare_digest(expected, given) and ticket is not None:
         return ticket
     return None
+
+
+def due_label(ticket: Ticket) -> str:
+    """The final answer's due time as the requester reads it: in the office's zone, with WIB / WITA / WIT."""
+    due = ticket.inquiry.resolution_due
+    if due is None:
+        return ""
+    zone = ticket.office.timezone
+    local = timezone.localtime(due, ZoneInfo(zone))
+    return f"{formats.date_format(local, 'l j F Y H:i')} {zone_label(zone)}"

@@ -416,3 +416,21 @@ def test_the_officer_escalates_from_the_conversation_page(
     assert response.status_code == 302
     ticket = Ticket.objects.get()
     assert ticket.number in client.get(f"/inbox/{inquiry.pk}/").content.decode()
+
+
+def test_the_lookup_shows_the_due_time_in_the_offices_zone_with_its_name(english, client, api_client, officer, unit):
+    """Every time shown to a person is in the office's zone: a WITA office's deadline reads 16:00 WITA."""
+    office = unit.home_office
+    office.timezone = "Asia/Makassar"
+    office.save(update_fields=["timezone"])
+    received = datetime.combine(MON, time(9), tzinfo=ZoneInfo("Asia/Makassar"))
+    with time_machine.travel(received + timedelta(minutes=10), tick=False):
+        ticket, code = escalation.inquiry_escalate(
+            inquiry=inquiry_for(office, received=received), unit=unit, summary="x", actor=officer
+        )
+        page = client.post("/tiket/", {"number": ticket.number, "code": code}).content.decode()
+        body = api_client.post("/api/v1/tickets/lookup/", {"number": ticket.number, "code": code}, format="json")
+
+    assert "Wednesday 9 December 2026 16:00 WITA" in page
+    assert body.json()["resolution_due_label"] == "Rabu 9 Desember 2026 16:00 WITA"  # the API: Indonesian first
+    assert body.json()["resolution_due"] == "2026-12-09T08:00:00+00:00"

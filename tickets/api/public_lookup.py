@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from channels_intake.cors import WebchatCorsMixin
 from common.api import error_response
 from common.client import client_address
-from tickets.lookup import ticket_lookup_attempt
+from tickets.lookup import due_label, ticket_lookup_attempt
 from tickets.models import Ticket
 
 from .serializers import LookupInput
@@ -54,6 +54,7 @@ def public_ticket(ticket: Ticket) -> dict:
         "office": ticket.office.name,
         "created_at": ticket.created_at.isoformat(),
         "resolution_due": ticket.inquiry.resolution_due.isoformat() if ticket.inquiry.resolution_due else None,
+        "resolution_due_label": due_label(ticket),
         "answer": ticket.final_answer if answered else None,
         "answered_at": ticket.answered_at.isoformat() if answered and ticket.answered_at else None,
     }

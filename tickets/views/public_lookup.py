@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from common.client import client_address
 
 from ..forms import LookupForm
-from ..lookup import ticket_lookup_attempt
+from ..lookup import due_label, ticket_lookup_attempt
 
 
 def public_lookup(request):
@@ -22,7 +22,8 @@ def public_lookup(request):
             error, status, retry_after = _("Too many attempts. Try again later."), 429, result.retry_after
         elif ticket is None:
             error, status = _("No ticket with this number and code."), 404
-    response = render(request, "tickets/lookup.html", {"form": form, "ticket": ticket, "error": error}, status=status)
+    context = {"form": form, "ticket": ticket, "error": error, "due": due_label(ticket) if ticket else ""}
+    response = render(request, "tickets/lookup.html", context, status=status)
     if retry_after:
         response["Retry-After"] = str(retry_after)
     return response
