@@ -149,3 +149,30 @@ def detect(text: str) -> list[Reference]:
 def mask(value: str) -> str:
     """All but the last four characters hidden."""
     return "•" * max(len(value) - 4, 0) + value[-4:]
+
+
+# Anything shaped like an identifier, valid or not (a NIK with a wrong date is still someone's number): every
+# run of 10 or more digits, with the separators NPWP and AWB use, and the letters-and-digits of a nomor aju.
+_IDENTIFIER_LIKE = re.compile(r"(?<![0-9A-Z])(?:\d[\d.\- ]{8,}\d|(?=[0-9A-Z]*\d)[0-9A-Z]{26})(?![0-9A-Z])", re.I)
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every identifier in it masked (all but the last four characters), for lists, previews,
+    notifications and exports; the full value is shown only where an officer asks for it (and it is audited)."""
+
+    def hide(match: re.Match) -> str:
+        run = match.group(0)
+        compact = re.sub(r"[\s.\-]", "", run)
+        if compact.isdigit() and len(compact) < 10:
+            return run
+        return mask(compact)
+
+    masked = _IDENTIFIER_LIKE.sub(hide, text)
+    passport = CONTEXT["passport"].search(masked)
+    if passport:
+        after = masked[passport.end() : passport.end() + 40]
+        number = re.search(r"\b([A-Za-z]{1,2}\d{6,8})\b", after)
+        if number:
+            start = passport.end() + number.start(1)
+            masked = masked[:start] + mask(number.group(1)) + masked[start + len(number.group(1)) :]
+    return masked

@@ -17,6 +17,7 @@ from channels_intake.models import ChannelAccount
 from offices.models import Role, StaffProfile
 
 from . import lifecycle
+from .identifiers import mask_text
 from .models import OPEN_STATUSES, Inquiry, Message
 from .permissions import can_work_inquiry
 from .references import references_detect
@@ -26,9 +27,10 @@ PREVIEW_LENGTH = 200
 
 
 def _preview(message: InboundMessage) -> str:
+    """The first line shown in lists and the API: identifiers masked (clause a.1.2)."""
     text = " ".join(message.text.split())
     if text:
-        return text[:PREVIEW_LENGTH]
+        return mask_text(text)[:PREVIEW_LENGTH]
     kinds = ", ".join(sorted({attachment.kind for attachment in message.attachments}))
     return f"[{kinds}]" if kinds else ""
 

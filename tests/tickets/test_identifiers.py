@@ -73,3 +73,44 @@ def test_passport_next_to_the_word():
 def test_mask_keeps_the_last_four():
     assert mask(VALID_NIK) == "••••••••••••0004"
     assert mask("123") == "123"
+
+
+# --- Masked in lists (clause a.1.2) -------------------------------------------------------------------------
+def test_mask_text_hides_every_identifier_shape_and_keeps_the_rest():
+    from tickets.identifiers import mask_text
+
+    text = "NIK 3171234567890001, NPWP 01.312.166.0-091.000, AWB 123-1234 5675, paspor A1234567, jam 10:30 ke-3"
+    masked = mask_text(text)
+    for secret in ("3171234567890001", "01.312.166.0-091.000", "123-1234 5675", "A1234567"):
+        assert secret not in masked
+    assert "0001" in masked and "jam 10:30 ke-3" in masked
+
+
+@pytest.mark.django_db
+def test_a_nik_in_the_first_message_is_masked_in_the_inbox_list_and_the_api_but_kept_in_the_thread(client, api_client):
+    from channels_intake.adapters import InboundMessage
+    from tests import factories
+    from tickets.inquiries import inbound_message_receive
+
+    office = factories.OfficeFactory()
+    officer = factories.StaffFactory(office=office).user
+    account = factories.ChannelAccountFactory(office=office, kind="telegram")
+    nik = "3171234567890001"
+    message = InboundMessage(
+        dedupe_key="1",
+        sender_id="u1",
+        sender_name="Budi",
+        text=f"NIK saya {nik}, paket tertahan",
+        sent_at=None,
+        recipient_id="",
+        channel="telegram",
+    )
+    inquiry = inbound_message_receive(account=account, message=message).inquiry
+
+    client.force_login(officer)
+    api_client.force_authenticate(officer)
+    inbox = client.get("/inbox/").content.decode()
+    listed = api_client.get("/api/v1/inquiries/").json()
+    assert nik not in inbox and "0001, paket tertahan" in inbox
+    assert nik not in str(listed) and listed["results"][0]["preview"].endswith("0001, paket tertahan")
+    assert nik in client.get(f"/inbox/{inquiry.pk}/").content.decode()  # the conversation itself, for its office
