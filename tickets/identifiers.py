@@ -1,6 +1,8 @@
 """Identity and document references a requester gives (clause a.1.2): validation, detection in text, masking.
 
-Pure functions (no Django): `validate(kind, value)`, `detect(text)`, `mask(value)`.
+Pure functions (no Django): `validate(kind, value)`, `detect(text)`, `mask(value)`, `mask_text(text)`. The
+reasons `InvalidReference` gives are English msgids marked with `gettext_noop`; whoever shows one translates it
+(`tickets.references.reference_add`).
 """
 
 import re
@@ -24,6 +26,11 @@ KINDS = {
     "imei": "IMEI",
     "nppbkc": "NPPBKC",
 }
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a reason for the translation catalogue (xgettext reads this name) without importing Django."""
+    return message
 
 
 class InvalidReference(ValueError):
@@ -54,52 +61,55 @@ def validate(kind: str, value: str) -> str:
     if kind not in KINDS:
         raise InvalidReference(f"unknown kind {kind!r}")
     if not value:
-        raise InvalidReference("empty")
+        raise InvalidReference(gettext_noop("Give a value."))
     if kind == "nik":
         digits = _digits(value)
         try:
             return stdnum_nik.validate(digits)
         except StdnumError as exc:
-            raise InvalidReference("a NIK is 16 digits with a valid region and birth date") from exc
+            raise InvalidReference(gettext_noop("a NIK is 16 digits with a valid region and birth date")) from exc
     if kind == "npwp":
         digits = _digits(value)
         try:
             return stdnum_npwp.validate(digits)
         except StdnumError as exc:
-            raise InvalidReference("an NPWP is 15 digits (check digit) or 16 digits") from exc
+            raise InvalidReference(gettext_noop("an NPWP is 15 digits (check digit) or 16 digits")) from exc
     if kind == "nib":
         digits = _digits(value)
         if not re.fullmatch(r"\d{13}", digits):
-            raise InvalidReference("an NIB is 13 digits")
+            raise InvalidReference(gettext_noop("an NIB is 13 digits"))
         return digits
     if kind == "nppbkc":
         digits = _digits(value)
         if not re.fullmatch(r"\d{22}", digits):
-            raise InvalidReference("an NPPBKC is 22 digits")
+            raise InvalidReference(gettext_noop("an NPPBKC is 22 digits"))
         return digits
     if kind == "imei":
         digits = _digits(value)
         if not re.fullmatch(r"\d{15}", digits) or not luhn.is_valid(digits):
-            raise InvalidReference("an IMEI is 15 digits with a Luhn check digit")
+            raise InvalidReference(gettext_noop("an IMEI is 15 digits with a Luhn check digit"))
         return digits
     if kind == "awb":
         digits = _digits(value)
         if not re.fullmatch(r"\d{11}", digits) or int(digits[3:10]) % 7 != int(digits[10]):
-            raise InvalidReference("an air waybill is a 3-digit prefix and 8 digits whose last is the serial mod 7")
+            raise InvalidReference(
+                gettext_noop("an air waybill is a 3-digit prefix and 8 digits whose last is the serial mod 7")
+            )
         return f"{digits[:3]}-{digits[3:]}"
     if kind == "aju":
         compact = _digits(value)
         if not re.fullmatch(r"[0-9A-Z]{26}", compact) or not _valid_aju_date(compact):
-            raise InvalidReference("a nomor aju is 26 characters with a valid date (YYYYMMDD) at 13–20")
+            raise InvalidReference(gettext_noop("a nomor aju is 26 characters with a valid date (YYYYMMDD) at 13–20"))
         return compact
     if kind == "passport":
         compact = _digits(value)
-        if not re.fullmatch(r"[A-Z0-9]{6,9}", compact) or not re.search(r"[A-Z]", compact):
-            raise InvalidReference("a passport number is 6 to 9 letters and digits")
+        # Accepted loosely (formats differ by country; some are digits only).
+        if not re.fullmatch(r"[A-Z0-9]{6,9}", compact):
+            raise InvalidReference(gettext_noop("a passport number is 6 to 9 letters and digits"))
         return compact
     # Bill of lading, consignment note: carrier-specific, accepted as text.
     if len(value) > 40 or not re.fullmatch(r"[A-Z0-9\-/ ]+", value):
-        raise InvalidReference("letters, digits, - and / only, at most 40 characters")
+        raise InvalidReference(gettext_noop("letters, digits, - and / only, at most 40 characters"))
     return value
 
 
@@ -114,7 +124,7 @@ PATTERNS = [
     ("npwp", re.compile(r"\b\d{2}\.\d{3}\.\d{3}\.\d-\d{3}\.\d{3}\b")),
     ("nik", re.compile(r"\b\d{16}\b")),
     ("imei", re.compile(r"\b\d{15}\b")),
-    ("awb", re.compile(r"\b\d{3}-?\d{8}\b")),
+    ("awb", re.compile(r"\b\d{3}[- ]?\d{4} ?\d{4}\b")),
 ]
 
 
@@ -128,6 +138,8 @@ def detect(text: str) -> list[Reference]:
             candidates = [kind]
             if kind == "imei":
                 candidates = ["npwp", "imei"] if CONTEXT["npwp"].search(text) else ["imei", "npwp"]
+            elif kind == "nik":  # 16 digits: a NIK, or an NPWP since 2024 (a NIK, or "0" + the old 15)
+                candidates = ["npwp", "nik"] if CONTEXT["npwp"].search(text) else ["nik", "npwp"]
             for candidate in candidates:
                 try:
                     value = validate(candidate, match.group(0))
@@ -140,7 +152,7 @@ def detect(text: str) -> list[Reference]:
     passport = CONTEXT["passport"].search(text)
     if passport:
         after = upper[passport.end() : passport.end() + 40]
-        match = re.search(r"\b([A-Z]{1,2}\d{6,8})\b", after)
+        match = re.search(r"\b([A-Z]{0,2}\d{6,9})\b", after)
         if match and ("passport", match.group(1)) not in seen:
             found.append(Reference("passport", match.group(1)))
     return found

@@ -5,6 +5,7 @@ Values are validated by type (``identifiers``), shown masked, and every reveal o
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
@@ -40,7 +41,7 @@ def reference_add(*, inquiry: Inquiry, actor, kind: str, value: str) -> Requeste
     try:
         normalised = validate(kind, value)
     except InvalidReference as exc:
-        raise ValidationError({"value": str(exc)}) from exc
+        raise ValidationError({"value": gettext(str(exc))}) from exc  # reasons are msgids (identifiers.py)
     reference, _created = RequesterReference.objects.get_or_create(
         requester_id=inquiry.requester_id,
         kind=kind,

@@ -40,7 +40,6 @@ def test_validation_by_type(kind, value, normalised):
         ("awb", "123-12345674"),  # serial mod 7 is 5, not 4
         ("aju", "050120ABC12320261307000123"),  # month 13
         ("passport", "12345"),
-        ("passport", "123456789"),  # digits only
     ],
 )
 def test_invalid_references_are_refused(kind, value):
@@ -114,3 +113,28 @@ def test_a_nik_in_the_first_message_is_masked_in_the_inbox_list_and_the_api_but_
     assert nik not in inbox and "0001, paket tertahan" in inbox
     assert nik not in str(listed) and listed["results"][0]["preview"].endswith("0001, paket tertahan")
     assert nik in client.get(f"/inbox/{inquiry.pk}/").content.decode()  # the conversation itself, for its office
+
+
+def test_real_forms_are_detected_a_16_digit_npwp_an_awb_with_a_space_and_a_digits_only_passport():
+    assert [(r.kind, r.value) for r in detect("NPWP 0013121660091000")] == [("npwp", "0013121660091000")]
+    assert [(r.kind, r.value) for r in detect("resi AWB 123-1234 5675 belum sampai")] == [("awb", "123-12345675")]
+    assert validate("passport", "123456789") == "123456789"  # passports are accepted loosely
+    assert [(r.kind, r.value) for r in detect("nomor paspor 123456789")] == [("passport", "123456789")]
+
+
+@pytest.mark.django_db
+def test_a_refused_reference_says_why_in_the_users_language():
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from tests import factories
+    from tickets.references import reference_add
+
+    office = factories.OfficeFactory()
+    officer = factories.StaffFactory(office=office).user
+    inquiry = factories.InquiryFactory(office=office, account=factories.ChannelAccountFactory(office=office))
+    with translation.override("id"), pytest.raises(ValidationError) as refused:
+        reference_add(inquiry=inquiry, actor=officer, kind="awb", value="123-12345674")
+    assert refused.value.message_dict["value"] == [
+        "air waybill adalah awalan 3 digit dan 8 digit yang digit terakhirnya adalah nomor seri mod 7"
+    ]
