@@ -1,5 +1,6 @@
 """What the officer sees of the SLA on each inquiry: the countdown in working minutes, and why."""
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,6 +35,29 @@ class SlaBadge:
     def overdue_minutes(self) -> int:
         return -self.minutes_left if self.minutes_left is not None and self.minutes_left < 0 else 0
 
+    @property
+    def left_label(self) -> str:
+        """Working time left, as a person reads it: minutes, then hours and minutes once past the hour."""
+        return _duration(self.minutes_left or 0, overdue=False)
+
+    @property
+    def overdue_label(self) -> str:
+        return _duration(self.overdue_minutes, overdue=True)
+
+
+def _duration(minutes: int, *, overdue: bool) -> str:
+    if minutes < 60:
+        text = _("%(n)s working min overdue") if overdue else _("%(n)s working min left")
+        return str(text) % {"n": minutes}
+    hours, rest = divmod(minutes, 60)
+    text = _("%(h)s working h %(m)s min overdue") if overdue else _("%(h)s working h %(m)s min left")
+    return str(text) % {"h": hours, "m": rest}
+
+
+def _minutes_late(seconds: float) -> int:
+    """Whole working minutes past the due time, rounded up: a breach is never shown as zero."""
+    return max(1, math.ceil(seconds / 60))
+
 
 def _badge(inquiry: SlaTracked, calendar, now: datetime) -> SlaBadge:
     escalated = inquiry.resolution_status != TargetStatus.NONE
@@ -48,6 +72,9 @@ def _badge(inquiry: SlaTracked, calendar, now: datetime) -> SlaBadge:
     if status in (TargetStatus.MET, TargetStatus.CANCELLED, TargetStatus.NONE) or due is None:
         return SlaBadge(target, status or "none", None, due, reason)
     if state.met_at:
+        if status == TargetStatus.BREACHED:  # delivered late: by how much, in working time
+            late = _minutes_late(calendar.working_time_between(due, state.met_at).total_seconds())
+            return SlaBadge(target, status, -late, due, reason)
         return SlaBadge(target, status, None, due, reason)
     if now <= due:
         seconds = calendar.working_time_between(now, due).total_seconds()
@@ -55,7 +82,7 @@ def _badge(inquiry: SlaTracked, calendar, now: datetime) -> SlaBadge:
         at_risk = state.at_risk_at
         state_label = "at_risk" if at_risk is not None and now >= at_risk else "running"
     else:
-        minutes = -int(calendar.working_time_between(due, now).total_seconds() // 60)
+        minutes = -_minutes_late(calendar.working_time_between(due, now).total_seconds())
         state_label = "breached"
     return SlaBadge(target, state_label, minutes, due, reason)
 
