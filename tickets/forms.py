@@ -74,7 +74,10 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, *args, officers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["officer"].choices = [("", gettext("Any officer")), *[(u.pk, u.get_username()) for u in officers]]
+        self.fields["officer"].choices = [
+            ("", gettext("Any officer")),
+            *[(u.pk, u.get_full_name() or u.get_username()) for u in officers],
+        ]
 
 
 class EscalateForm(forms.Form):

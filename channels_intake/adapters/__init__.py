@@ -68,6 +68,17 @@ def webhook_kinds() -> list[str]:
     return [adapter.kind for adapter in registry.values() if adapter.receives_webhooks]
 
 
+def channel_label(channel: str) -> str:
+    """What a person calls a (sub-)channel: the adapter's label, or for one of several sub-channels of an
+    account kind (Meta's Messenger and Instagram) its own name. An untranslated msgid; "" when unknown."""
+    for adapter in registry.values():
+        if channel in adapter.channels:
+            return adapter.label if len(adapter.channels) == 1 else channel.title()
+        if channel == adapter.kind:
+            return adapter.label
+    return ""
+
+
 def sub_channels() -> list[str]:
     """Every sub-channel a message can carry (messenger, instagram, whatsapp...), in registry order."""
     return [channel for adapter in registry.values() for channel in adapter.channels]
@@ -94,6 +105,7 @@ __all__ = [
     "WebchatAdapter",
     "WhatsAppAdapter",
     "XAdapter",
+    "channel_label",
     "get_adapter",
     "kinds",
     "sub_channels",
