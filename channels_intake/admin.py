@@ -7,6 +7,7 @@ from offices.admin import ServiceAdmin
 
 from .accounts import EDITABLE_FIELDS, SECRET_FIELDS, channel_account_create, channel_account_update
 from .models import ChannelAccount, InboundEvent, OutboundMessage
+from .services import inbound_events_retry
 
 
 def mask(value: str) -> str:
@@ -88,6 +89,13 @@ class InboundEventAdmin(admin.ModelAdmin):
     list_select_related = ("account__office",)
     readonly_fields = [f.name for f in InboundEvent._meta.fields]
     date_hierarchy = "received_at"
+
+    actions = ["retry"]
+
+    @admin.action(description=_("Process the selected failed events again"))
+    def retry(self, request, queryset):
+        count = inbound_events_retry(event_ids=list(queryset.values_list("pk", flat=True)), actor=request.user)
+        self.message_user(request, _("%(n)d event(s) queued again.") % {"n": count})
 
     @admin.display(description=_("error"))
     def short_error(self, obj: InboundEvent) -> str:

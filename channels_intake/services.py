@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from common.aftercommit import task_on_commit
 
 from .adapters import InboundMessage, ReplyWindow, get_adapter
@@ -182,3 +183,26 @@ def outbox_retry(*, outbound_id: int) -> bool:
     if updated:
         task_on_commit(deliver_outbound, outbound_id)
     return bool(updated)
+
+
+def inbound_events_retry(*, event_ids: list[int], actor=None) -> int:
+    """Give failed and dead events another round (an admin fixed the cause): back to pending with their
+    attempts reset, queued after commit. Events kept for review as unreadable are left alone. Audited."""
+    retryable = [InboundEvent.Status.FAILED, InboundEvent.Status.DEAD]
+    with transaction.atomic():
+        retry = InboundEvent.objects.filter(pk__in=event_ids, status__in=retryable).order_by("pk")
+        ids = list(retry.values_list("pk", flat=True))
+        InboundEvent.objects.filter(pk__in=ids, status__in=retryable).update(
+            status=InboundEvent.Status.PENDING, attempts=0
+        )
+        for event_id in ids:
+            task_on_commit(process_inbound, event_id)
+        if ids:
+            audit_record(
+                actor=actor,
+                action="inbound.retry",
+                object_type="channels_intake.inboundevent",
+                object_id=",".join(str(pk) for pk in ids)[:200],
+                changes={"events": ids},
+            )
+    return len(ids)
