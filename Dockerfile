@@ -2,7 +2,7 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    VAR_DIR=/srv/helpdesk/var STATIC_ROOT=/srv/helpdesk/static
+    VAR_DIR=/srv/helpdesk/var STATIC_ROOT=/srv/helpdesk/static READ_DOT_ENV_FILE=0
 WORKDIR /app
 
 COPY requirements.txt .

@@ -26,7 +26,9 @@ translations: $(VENV)/.installed
 
 run: install translations
 	mkdir -p var
+	$(BIN)/python scripts/dev_env.py
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py load_holidays
 	DEBUG=1 $(BIN)/python manage.py load_demo
 	DEBUG=1 PORT=$(PORT) $(BIN)/python scripts/run_embedded.py
 

@@ -129,8 +129,9 @@ def build_staff() -> tuple[dict, dict, dict]:
     from django.utils import timezone
 
     from channels_intake.models import ChannelAccount
+    from offices.holidays import holidays_load
     from offices.models import Role, Typology
-    from offices.services import holidays_load, office_create, staff_assign
+    from offices.services import office_create, staff_assign
 
     User = get_user_model()
     typologies = {name: Typology.objects.create(name=name, officer_limit=limit) for name, limit in TYPOLOGIES}

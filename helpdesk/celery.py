@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
@@ -18,8 +19,12 @@ app.conf.beat_schedule = {
     "intake-redrive": {"task": "channels_intake.redrive_inbound", "schedule": 60.0},
     "outbox-redrive": {"task": "channels_intake.redrive_outbox", "schedule": 60.0},
     "sla-sweep": {"task": "sla.sweep", "schedule": 60.0},
-    "holidays-yearly": {
-        "task": "offices.load_holidays",
-        "schedule": crontab(minute=0, hour=1, day_of_month=1, month_of_year="1,7,10"),
-    },
+    # Daily: the package revises dates during the year (an estimated Islamic date moves to the decreed one).
+    "holidays-sync": {"task": "offices.load_holidays", "schedule": crontab(minute=0, hour=1)},
 }
+
+
+@worker_ready.connect
+def load_holidays_at_start(sender=None, **kwargs) -> None:
+    """Production's first start (and every later one) syncs the holidays: idempotent, local data, no network."""
+    app.send_task("offices.load_holidays")

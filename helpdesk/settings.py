@@ -4,6 +4,7 @@ The defaults give the embedded shape that `make run` uses: SQLite under `var/`, 
 filesystem, no external service. Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and DEBUG=0.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,10 +13,20 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A `.env` beside manage.py, if there is one: `make run` writes a development one on its first run (DEBUG=1 and a
+# generated SECRET_KEY), so manage.py works in that checkout with no variable set. The real environment wins.
+# Never read by the test suite (its settings keep DEBUG off, whatever a developer's checkout holds), nor with
+# READ_DOT_ENV_FILE=0 (a deployment that takes its settings from the environment alone).
+DOT_ENV_FILE = BASE_DIR / ".env"
+if (
+    env.bool("READ_DOT_ENV_FILE", default=True)
+    and os.environ.get("DJANGO_SETTINGS_MODULE") != "tests.settings"
+    and DOT_ENV_FILE.is_file()
+):
+    environ.Env.read_env(DOT_ENV_FILE, overwrite=False)
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -36,7 +47,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 # Container health checks call /healthz on the loopback address, whatever the public host names are.
 ALLOWED_HOSTS += [host for host in ("localhost", "127.0.0.1") if host not in ALLOWED_HOSTS]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The address in links sent to requesters; `make run` (scripts/run_embedded.py) sets it to the port it serves on.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -212,6 +224,9 @@ TIME_ZONE = env.str("TIME_ZONE", default="Asia/Jakarta")
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
+# Files browsers ask for at the site's root (/favicon.ico), served by WhiteNoise like the static files: no URL
+# pattern, and the same in development and production.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -9,6 +9,9 @@ from contextlib import contextmanager
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -207,8 +210,15 @@ class StaffFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(error)
 
 
+class StaffInlineForm(forms.ModelForm):
+    def _post_clean(self):
+        self.instance.officer_limit_checked_by_form = True  # StaffFormSet counts the officers of the whole form
+        super()._post_clean()
+
+
 class StaffInline(admin.TabularInline):
     model = StaffProfile
+    form = StaffInlineForm
     formset = StaffFormSet
     extra = 0
     fields = ("user", "role", "on_duty")
@@ -239,7 +249,14 @@ class OfficeAdmin(ServiceAdmin):
 
     @admin.display(description=_("officers"), ordering="_officers")
     def officer_count(self, obj):
-        return f"{obj._officers}/{obj.typology.officer_limit}"
+        if obj is None or obj.pk is None or not obj.typology_id:
+            return "-"
+        count = getattr(obj, "_officers", None)
+        if count is None:
+            count = obj.staff.filter(role=Role.OFFICER, user__is_active=True).count()
+        return _("%(count)d of %(limit)d officers") % {"count": count, "limit": obj.typology.officer_limit}
+
+    readonly_fields = ("officer_count",)
 
     def service_save(self, request, obj, form, change):
         # The office and its inlines are written together in save_related, which sees the formsets.
@@ -471,3 +488,23 @@ class ReopenedDateAdmin(ServiceAdmin):
 
     def service_delete(self, request, objects):
         services.reopened_dates_delete(reopened_dates=objects, actor=request.user)
+
+
+# --- Users: reactivating an officer counts against the office's limit -------------------------------------
+class StaffUserChangeForm(UserChangeForm):
+    def clean(self):
+        data = super().clean()
+        if data.get("is_active"):
+            error = services.officer_reactivation_error(user=self.instance)
+            if error:
+                self.add_error("is_active", error)
+        return data
+
+
+class StaffUserAdmin(UserAdmin):
+    form = StaffUserChangeForm
+
+
+if admin.site.is_registered(get_user_model()):
+    admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), StaffUserAdmin)

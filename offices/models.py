@@ -107,6 +107,24 @@ class StaffProfile(models.Model):
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.get_role_display()}, {self.office.code})"
 
+    # A form that checks the officer limit for all its rows at once (the office admin's staff inline) sets this,
+    # so each row does not repeat the whole form's error with its own partial count.
+    officer_limit_checked_by_form = False
+
+    def clean(self) -> None:
+        """Refuse placing an officer in an office already at its typology's limit (the rule of services)."""
+        if self.role != Role.OFFICER or not self.office_id or self.officer_limit_checked_by_form:
+            return
+        stored = StaffProfile.objects.filter(pk=self.pk).values_list("office_id", "role").first() if self.pk else None
+        if stored == (self.office_id, Role.OFFICER):
+            return  # already an officer there: a typology change is checked by office_update
+        # Deferred import: offices.services imports this module; the rule is written once, there.
+        from .services import officer_limit_error
+
+        error = officer_limit_error(office=self.office, exclude_profile_id=self.pk)
+        if error:
+            raise ValidationError({"role": error})
+
 
 # --- Working calendar ---------------------------------------------------------------------------------------
 class WeeklyHours(models.Model):

@@ -22,7 +22,11 @@ def special_hours_intervals(special: SpecialHours, weekday: int) -> list[tuple[t
 
 
 def office_calendar(office: Office) -> WorkingCalendar:
-    """The office's working calendar: weekly hours, closed dates, reopened dates and special hours."""
+    """The office's working calendar: weekly hours, closed dates, reopened dates and special hours.
+
+    An always-open office (``Office.always_open``) takes only its own closed dates and special hours: national
+    holidays, joint-leave days and national special hours (Ramadan) do not apply to it (SLA_RULES.md).
+    """
     return office_calendars([office])[office.pk]
 
 
@@ -56,10 +60,10 @@ def office_calendars(offices) -> dict[int, WorkingCalendar]:
         days = weekly[office.pk]
         for intervals in days.values():
             intervals.sort()
-        closed = (national | own[office.pk]) - reopened[office.pk]
+        closed = ((set() if office.always_open else national) | own[office.pk]) - reopened[office.pk]
         special: dict[date, list[tuple[time, time]]] = {}
         for rng in ranges:
-            if rng.office_id not in (None, office.pk):
+            if rng.office_id != office.pk and (rng.office_id is not None or office.always_open):
                 continue
             day = rng.start_date
             while day <= rng.end_date:  # bounded by the range an admin entered (weeks, not years)

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
@@ -24,7 +25,7 @@ from sla.calendar import WorkingCalendar
 
 from .hooks import calendars_changed
 from .models import Holiday, Office, ReopenedDate, Role, SpecialHours, StaffProfile, Typology, WeeklyHours
-from .selectors import format_intervals
+from .selectors import format_intervals, office_calendar
 
 User = get_user_model()
 
@@ -104,6 +105,17 @@ def officer_limit_error(
     ) % {"office": office, "count": current, "after": officers_after, "typology": office.typology.name, "limit": limit}
 
 
+def officer_reactivation_error(*, user) -> str | None:
+    """The limit message when making ``user`` active again would put their office over its officer limit."""
+    if user.pk is None or User.objects.filter(pk=user.pk, is_active=True).exists():
+        return None  # not a reactivation
+    profile = StaffProfile.objects.filter(user_id=user.pk, role=Role.OFFICER).select_related("office__typology")
+    profile = profile.first()
+    if profile is None:
+        return None
+    return officer_limit_error(office=profile.office, exclude_profile_id=profile.pk)
+
+
 # --- Typologies --------------------------------------------------------------------------------------------
 TYPOLOGY_FIELDS = ("name", "officer_limit", "description")
 
@@ -133,21 +145,23 @@ def typology_update(
         office_ids = list(
             Office.objects.select_for_update().filter(typology=row).order_by("pk").values_list("pk", flat=True)
         )
-        crowded = (
+        crowded = list(
             Office.objects.filter(pk__in=office_ids)
             .annotate(officers=Count("staff", filter=Q(staff__role=Role.OFFICER, staff__user__is_active=True)))
             .filter(officers__gt=officer_limit)
             .order_by("-officers", "code")
         )
-        most = crowded.first()
-        if most is not None:
+        if crowded:
+            offices = ", ".join(
+                _("%(office)s already has %(count)d active officers") % {"office": office, "count": office.officers}
+                for office in crowded
+            )
             raise ValidationError(
                 {
                     "officer_limit": _(
-                        "%(office)s already has %(count)d active officers: the limit cannot go below %(count)d "
-                        "until some of them leave (%(crowded)d office(s) of this typology are above %(limit)d)."
+                        "The limit cannot go below the active officers of its offices; over %(limit)d: %(offices)s."
                     )
-                    % {"office": most, "count": most.officers, "crowded": crowded.count(), "limit": officer_limit}
+                    % {"limit": officer_limit, "offices": offices}
                 }
             )
     row.save()
@@ -242,6 +256,25 @@ def weekly_hours_validate(*, weekly: Weekly) -> None:
         raise ValidationError(_("These hours are not valid: %(error)s") % {"error": exc}) from exc
 
 
+WORKING_TIME_HORIZON_DAYS = 366
+
+
+def office_calendar_validate(*, office: Office, now: dt.datetime | None = None) -> None:
+    """Refuse (ValidationError) an office whose calendar, as saved so far, has no working time in the next
+    366 days: no deadline could be computed for its inquiries. Call inside the saving transaction."""
+    now = now or timezone.now()
+    calendar = office_calendar(office)
+    try:
+        starts = calendar.next_working_moment(now)
+    except ValueError:
+        starts = None
+    if starts is None or starts >= now + dt.timedelta(days=WORKING_TIME_HORIZON_DAYS):
+        raise ValidationError(
+            _("The office's calendar has no working time in the next %(days)d days: give it working hours.")
+            % {"days": WORKING_TIME_HORIZON_DAYS}
+        )
+
+
 def _weekly_of(office: Office) -> dict[int, list[Interval]]:
     weekly: dict[int, list[Interval]] = {day: [] for day in range(7)}
     for weekday, start, end in WeeklyHours.objects.filter(office=office).values_list("weekday", "start", "end"):
@@ -290,6 +323,7 @@ def office_create(
         for day, intervals in weekly.items()
         for start, end in intervals
     )
+    office_calendar_validate(office=office)
     audit_record(
         actor=actor,
         action="office.create",
@@ -331,6 +365,8 @@ def office_update(*, office: Office, data: Mapping[str, Any], actor=None) -> Off
         if error:
             raise ValidationError({"typology": error})
     row.save(update_fields=changed)
+    if set(changed) & set(OFFICE_CALENDAR_FIELDS):
+        office_calendar_validate(office=row)
     audit_record(actor=actor, action="office.update", obj=row, office_code=row.code, changes=changes)
     if set(changed) & set(OFFICE_CALENDAR_FIELDS):
         calendars_changed(office_ids=[row.pk])
@@ -365,6 +401,7 @@ def office_hours_set(*, office: Office, weekly: Weekly, actor=None) -> bool:
         for day, intervals in after.items()
         for start, end in intervals
     )
+    office_calendar_validate(office=office)
     audit_record(
         actor=actor,
         action="hours.update",
@@ -435,49 +472,6 @@ def holidays_delete(*, holidays: Iterable[Holiday], actor=None) -> int:
     if rows:
         calendars_changed(office_ids=_offices_touched(*(row.office_id for row in rows)))
     return len(rows)
-
-
-def holidays_load(*, years: list[int], actor=None) -> int:
-    """Load Indonesian public holidays and joint-leave days for `years` as national closed dates.
-
-    Idempotent: a date already loaded is left alone. Returns how many dates were added; when some were, running
-    deadlines of every office follow (after commit).
-    """
-    import holidays as holidays_pkg  # deferred: a large package only this loader needs
-
-    with transaction.atomic():
-        national = Holiday.objects.filter(office__isnull=True)
-        count_before = national.count()
-        for category, label in (("public", Holiday.Category.PUBLIC), ("government", Holiday.Category.GOVERNMENT)):
-            calendar = holidays_pkg.country_holidays("ID", years=years, categories=(category,), language="id")
-            existing = set(national.filter(date__year__in=years).values_list("date", "name"))
-            rows = []
-            for day, names in sorted(calendar.items()):
-                for name in names.split("; "):
-                    if (day, name[:200]) in existing:
-                        continue
-                    rows.append(
-                        Holiday(
-                            date=day,
-                            name=name[:200],
-                            category=label,
-                            source=Holiday.Source.PACKAGE,
-                            estimated="perkiraan" in name.lower(),
-                        )
-                    )
-            Holiday.objects.bulk_create(rows, ignore_conflicts=True)
-        # Counted, not summed: a conflict bulk_create ignored added nothing.
-        added = national.count() - count_before
-        if added:
-            audit_record(
-                actor=actor,
-                action="holidays.load",
-                object_type="offices.holiday",
-                object_id="national",
-                changes={"years": years, "added": added},
-            )
-            calendars_changed(office_ids=None)
-    return added
 
 
 # --- Reopened dates ----------------------------------------------------------------------------------------
@@ -585,6 +579,8 @@ def special_hours_save(
     }
     row.full_clean()
     row.save()
+    if row.office_id is not None:  # a closure of a whole year must leave the office some working time
+        office_calendar_validate(office=row.office)
     changes = _diff(before, _values(row, SPECIAL_HOURS_FIELDS))
     if special is not None and not changes["after"]:
         return row

@@ -27,7 +27,7 @@ from offices.selectors import office_calendar, office_calendars
 from .calendar import WorkingCalendar
 from .models import TARGETS, Notification, SlaNotice, SlaPolicySetting, SlaTracked, TargetColumns, TargetStatus
 from .notice_mail import send_notice_mails
-from .policy import SlaPolicy, abandon_at, at_risk_at, compute_deadlines, head_escalation_at, shift_due
+from .policy import Deadlines, SlaPolicy, abandon_at, at_risk_at, compute_deadlines, head_escalation_at, shift_due
 from .subjects import current_subject
 
 logger = logging.getLogger(__name__)
@@ -81,26 +81,58 @@ def _shift(calendar: WorkingCalendar, due: datetime, paused_seconds: int) -> dat
     return shift_due(calendar, due, timedelta(seconds=paused_seconds)) if paused_seconds else due
 
 
+def deadlines_or_none(calendar: WorkingCalendar, received_at: datetime, policy: SlaPolicy) -> Deadlines | None:
+    """The deadlines of a record received at ``received_at``, or None when the calendar cannot give any.
+
+    A calendar without working time ahead (an office whose hours were never set) makes the pure calendar raise
+    ``ValueError``; the record is still kept, with no due time, until its office gets hours (recomputation).
+    """
+    try:
+        return compute_deadlines(calendar, received_at, policy)
+    except ValueError:
+        logger.warning("office calendar has no working time ahead: no SLA deadline")
+        return None
+
+
+def _stamp_no_deadline(record: SlaTracked, target: str) -> None:
+    record.stamp(target, due=None, at_risk_at=None, head_at=None)
+
+
 def clock_start(
     *, record: SlaTracked, calendar: WorkingCalendar | None = None, policy: SlaPolicy | None = None
 ) -> None:
-    """Compute the response target of a newly received record (SLA_RULES.md, Targets). Caller saves."""
+    """Compute the response target of a newly received record (SLA_RULES.md, Targets). Caller saves.
+
+    When the office's calendar has no working time ahead, the target runs without a due time (nothing is lost;
+    recomputation gives it one once the office has hours).
+    """
     calendar = calendar or office_calendar(record.office)
     policy = policy or policy_for_office(record.office)
-    deadlines = compute_deadlines(calendar, record.received_at, policy)
-    record.effective_start = deadlines.effective_start
-    record.late_arrival = deadlines.late_arrival
-    _stamp_moments(record, "response", calendar, policy, deadlines.response_due)
+    deadlines = deadlines_or_none(calendar, record.received_at, policy)
+    if deadlines is None:
+        record.effective_start = record.received_at
+        record.late_arrival = False
+        _stamp_no_deadline(record, "response")
+    else:
+        record.effective_start = deadlines.effective_start
+        record.late_arrival = deadlines.late_arrival
+        _stamp_moments(record, "response", calendar, policy, deadlines.response_due)
     record.stamp("response", status=TargetStatus.RUNNING)
 
 
 def resolution_clock_start(*, record: SlaTracked, calendar: WorkingCalendar | None = None) -> None:
-    """Start the resolution target of an escalated record: N working days after the date of `s`. Caller saves."""
+    """Start the resolution target of an escalated record: N working days after the date of `s`. Caller saves.
+
+    Without working time ahead in the office's calendar the target runs without a due time (as in clock_start).
+    """
     calendar = calendar or office_calendar(record.office)
     policy = policy_for_office(record.office)
-    deadlines = compute_deadlines(calendar, record.received_at, policy)
-    due = _shift(calendar, deadlines.resolution_due, record.paused_working_seconds)
-    _stamp_moments(record, "resolution", calendar, policy, due)
+    deadlines = deadlines_or_none(calendar, record.received_at, policy)
+    if deadlines is None:
+        _stamp_no_deadline(record, "resolution")
+    else:
+        due = _shift(calendar, deadlines.resolution_due, record.paused_working_seconds)
+        _stamp_moments(record, "resolution", calendar, policy, due)
     record.stamp("resolution", status=TargetStatus.RUNNING)
 
 
@@ -248,7 +280,13 @@ def recompute_running_targets(*, office_ids: Iterable[int] | None = None, chunk:
         running = subject.model.objects.filter(office=office, status__in=subject.open_statuses).filter(running_q)
         batch = []
         for record in running.select_related("office").iterator(chunk_size=chunk):
-            deadlines = compute_deadlines(calendar, record.received_at, policy)
+            deadlines = deadlines_or_none(calendar, record.received_at, policy)
+            if deadlines is None:  # no working time ahead: running targets wait without a due time
+                for name in TARGETS:
+                    if record.target(name).is_running:
+                        _stamp_no_deadline(record, name)
+                batch.append(record)
+                continue
             record.effective_start = deadlines.effective_start
             record.late_arrival = deadlines.late_arrival
             for name, base_due in (("response", deadlines.response_due), ("resolution", deadlines.resolution_due)):

@@ -1,7 +1,9 @@
 """`make run`'s embedded shape, for real: migrate, demo data, then web + worker + beat on SQLite and a
-filesystem broker, in subprocesses; a web-chat message is answered through the API and the worker delivers it.
+filesystem broker, in subprocesses; a web-chat message is answered through the API and the worker delivers it,
+and the ticket number sent on escalation points the requester at the port it serves on.
 """
 
+import importlib.util
 import json
 import os
 import signal
@@ -50,7 +52,14 @@ def embedded_env(tmp_path):
         k: v
         for k, v in os.environ.items()
         if k
-        not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "DJANGO_SETTINGS_MODULE"}
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CELERY_BROKER_URL",
+            "CELERY_TASK_ALWAYS_EAGER",
+            "DJANGO_SETTINGS_MODULE",
+            "SITE_URL",
+        }
     }
     env.update({"DEBUG": "1", "VAR_DIR": str(tmp_path / "var"), "PORT": str(free_port())})
     return env
@@ -107,6 +116,23 @@ def test_embedded_shape_serves_answers_and_stops_on_ctrl_c(embedded_env):
             return any(m["from"] == "office" for m in thread["messages"])
 
         assert wait_for(delivered, 60), "the worker did not deliver the reply"
+
+        # Escalated: the ticket-number message tells the requester to look it up here, on this port.
+        _, units = call(f"{base}/api/v1/units/?office=050100", headers=officer)
+        status, _ = call(
+            f"{base}/api/v1/inquiries/{inquiry['id']}/escalate/",
+            method="POST",
+            body={"unit": units[0]["id"], "summary": "Perlu jawaban unit"},
+            headers=officer,
+        )
+        assert status == 201
+
+        def ticket_number_sent():
+            _, thread = call(f"{base}/api/v1/webchat/messages/", headers=visitor)
+            return [m["text"] for m in thread["messages"] if "BC-050100-" in m["text"]]
+
+        assert wait_for(ticket_number_sent, 60), "the worker did not deliver the ticket number"
+        assert f"{base}/tiket/" in ticket_number_sent()[0]
     finally:
         runner.send_signal(signal.SIGINT)
         try:
@@ -119,3 +145,32 @@ def test_embedded_shape_serves_answers_and_stops_on_ctrl_c(embedded_env):
     # Nothing of it is left running.
     left = subprocess.run(["ps", "-o", "pid=,stat=,args=", "-g", str(runner.pid)], capture_output=True, text=True)
     assert [line for line in left.stdout.splitlines() if " Z" not in line] == []
+
+
+def load_runner():
+    spec = importlib.util.spec_from_file_location("run_embedded", ROOT / "scripts" / "run_embedded.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_links_to_requesters_follow_the_port_served_unless_site_url_is_set(tmp_path):
+    runner = load_runner()
+    no_file = tmp_path / "missing.env"
+    assert runner.child_environment({}, port="8801", dot_env=no_file)["SITE_URL"] == "http://127.0.0.1:8801"
+    given = {"SITE_URL": "https://helpdesk.example.go.id"}
+    assert runner.child_environment(given, port="8801", dot_env=no_file)["SITE_URL"] == given["SITE_URL"]
+    # A SITE_URL in .env is the user's too: settings read it, the runner does not hide it behind the port.
+    dot_env = tmp_path / ".env"
+    dot_env.write_text("DEBUG=1\nSITE_URL=https://demo.example.go.id\n")
+    assert "SITE_URL" not in runner.child_environment({}, port="8801", dot_env=dot_env)
+
+
+def test_make_run_writes_a_development_env_before_its_first_manage_py_command():
+    dry_run = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, check=True)  # noqa: S607
+    lines = dry_run.stdout.splitlines()
+    writes = next(i for i, line in enumerate(lines) if "scripts/dev_env.py" in line)
+    first_manage = next(i for i, line in enumerate(lines) if "manage.py" in line)
+    assert writes < first_manage
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=ROOT, check=False)  # noqa: S607
+    assert ignored.returncode == 0, ".env must be git-ignored"

@@ -107,7 +107,7 @@ def inquiry_escalate(*, inquiry: Inquiry, unit: Unit, summary: str, needed: str 
             "number": number,
             "code": code,
             "due": _local(inquiry.resolution_due, inquiry.office),
-            "url": f"{settings.SITE_URL}/tiket/",
+            "url": f"{settings.SITE_URL.rstrip('/')}/tiket/",
         }
     message = Message.objects.create(
         inquiry=inquiry, direction=Message.Direction.OUTBOUND, kind=Message.Kind.TICKET_NUMBER, author=actor, text=text

@@ -5,10 +5,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
-from offices.models import Role
 
 from .models import CannedAnswer
-from .permissions import staff_profile
+from .permissions import can_curate_knowledge_base, staff_profile
 
 
 @transaction.atomic
@@ -17,8 +16,7 @@ def canned_answer_save(
 ):
     """Create or edit a knowledge-base answer: coordinators and admins for their office, superusers nationally."""
     profile = staff_profile(actor)
-    curator = actor.is_superuser or (profile is not None and profile.role in (Role.COORDINATOR, Role.ADMIN))
-    if not curator or (national and not actor.is_superuser):
+    if not can_curate_knowledge_base(actor, national=national):
         raise PermissionDenied(_("Only coordinators and admins curate answers; national ones only head office."))
     title, body = (title or "").strip(), (body or "").strip()
     errors = {}
@@ -31,7 +29,7 @@ def canned_answer_save(
     answer = CannedAnswer.objects.filter(pk=pk).first() if pk else CannedAnswer()
     if answer is None:
         raise ValidationError(_("No such answer."))
-    if answer.pk and not actor.is_superuser and answer.office_id != profile.office_id:
+    if answer.pk and not can_curate_knowledge_base(actor, answer=answer):
         raise PermissionDenied(_("You can only edit your office's answers."))
     answer.title, answer.body, answer.tags, answer.is_active, answer.updated_by = (
         title[:200],

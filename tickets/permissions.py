@@ -57,3 +57,28 @@ def can_answer_consultation(user, consultation) -> bool:
         return True
     unit = consultation.to_unit
     return unit is not None and (unit.coordinator_id == user.pk or unit.members.filter(pk=user.pk).exists())
+
+
+# --- The knowledge base -------------------------------------------------------------------------------------
+KNOWLEDGE_BASE_CURATORS = {Role.COORDINATOR, Role.ADMIN}
+
+
+def can_read_knowledge_base(user) -> bool:
+    """Everyone who answers the public reads the knowledge base (internal compliance does not answer)."""
+    if getattr(user, "is_superuser", False):
+        return True
+    profile = staff_profile(user)
+    return profile is not None and profile.role in WORKING_ROLES
+
+
+def can_curate_knowledge_base(user, *, national: bool = False, answer=None) -> bool:
+    """Coordinators and office admins write their office's answers; only superusers the national ones.
+
+    ``answer``: an existing answer to edit, which must be this office's own (or any, for a superuser).
+    """
+    if getattr(user, "is_superuser", False):
+        return True
+    profile = staff_profile(user)
+    if profile is None or profile.role not in KNOWLEDGE_BASE_CURATORS or national:
+        return False
+    return answer is None or answer.office_id == profile.office_id

@@ -1,10 +1,11 @@
 """Reads for pages and the API: each fetches what it shows in a fixed number of queries."""
 
 import re
+import unicodedata
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Func, Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -176,7 +177,7 @@ def canned_answers(*, office_id: int | None, q: str = "", include_inactive: bool
     """National answers and the office's own, searched by words of the title, body and keywords.
 
     On PostgreSQL: full-text search with the Indonesian stemmer (so "kiriman" finds "pengiriman" forms), ranked;
-    elsewhere every word must appear.
+    elsewhere every word must appear, whatever its case and accents ("Cukai" finds "cukai", "cafe" "café").
     """
     qs = CannedAnswer.objects.filter(Q(office__isnull=True) | Q(office_id=office_id))
     if not include_inactive:
@@ -196,6 +197,20 @@ def canned_answers(*, office_id: int | None, q: str = "", include_inactive: bool
             .filter(document=query)
             .order_by("-rank", "title")
         )
-    for word in words:
-        qs = qs.filter(Q(title__icontains=word) | Q(body__icontains=word) | Q(tags__icontains=word))
+    if connection.vendor != "sqlite":
+        for word in words:
+            qs = qs.filter(Q(title__icontains=word) | Q(body__icontains=word) | Q(tags__icontains=word))
+        return qs.order_by("title")
+
+    def fold(text: str) -> str:
+        """Lower case without accents: SQLite's own LIKE folds ASCII letters only."""
+        decomposed = unicodedata.normalize("NFKD", text)
+        return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+    connection.ensure_connection()
+    connection.connection.create_function("kb_fold", 1, lambda v: fold(v) if v else v, deterministic=True)
+    folded = {name: Func(F(name), function="kb_fold", output_field=TextField()) for name in ("title", "body", "tags")}
+    qs = qs.annotate(**{f"kb_{name}": expression for name, expression in folded.items()})
+    for word in map(fold, words):
+        qs = qs.filter(Q(kb_title__contains=word) | Q(kb_body__contains=word) | Q(kb_tags__contains=word))
     return qs.order_by("title")

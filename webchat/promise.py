@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from offices.models import Office
 from offices.selectors import office_calendar, zone_label
@@ -26,7 +27,10 @@ def office_promise(office: Office, *, now: datetime | None = None) -> dict:
         )
     ]
     open_now = calendar.is_working(now)
-    starts = calendar.next_working_moment(now)
+    try:
+        starts = calendar.next_working_moment(now)
+    except ValueError:  # no working time ahead (an office without hours): promise an answer, without a time
+        starts = None
     label = zone_label(office.timezone)
     return {
         "office": office.code,
@@ -37,8 +41,10 @@ def office_promise(office: Office, *, now: datetime | None = None) -> dict:
         "response_minutes": policy_for_office(office).response_minutes,
         "open_now": open_now,
         "today_hours": hours,
-        "clock_starts_at": starts.isoformat(),
-        "clock_starts_at_label": "" if open_now else f"{formats.date_format(starts, 'l j F H:i')} {label}",
+        "clock_starts_at": starts.isoformat() if starts else None,
+        "clock_starts_at_label": (
+            "" if open_now or starts is None else f"{formats.date_format(starts, 'l j F H:i')} {label}"
+        ),
     }
 
 
@@ -51,8 +57,10 @@ def answer_promise(session) -> dict:
         .order_by("-received_at")
         .first()
     )
-    if inquiry is None or inquiry.response_due is None or inquiry.paused_at is not None:
+    if inquiry is None or inquiry.paused_at is not None:
         return {"answer_by": None, "answer_by_label": ""}
+    if inquiry.response_due is None:  # the office's calendar gives no deadline: a promise without a time
+        return {"answer_by": None, "answer_by_label": _("An officer will answer your question as soon as possible.")}
     local = timezone.localtime(inquiry.response_due, ZoneInfo(inquiry.office.timezone))
     label = f"{formats.date_format(local, 'l j F H:i')} {zone_label(inquiry.office.timezone)}"
     return {"answer_by": local.isoformat(), "answer_by_label": label}

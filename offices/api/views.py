@@ -42,10 +42,11 @@ class OfficeCalendarView(APIView):
         end: date = query.validated_data.get("to") or start + timedelta(days=6)
         begin = datetime.combine(start, time(0), tzinfo=calendar.tz)
         finish = datetime.combine(end + timedelta(days=1), time(0), tzinfo=calendar.tz)
-        intervals = [
-            {"start": s.isoformat(), "end": e.isoformat(), "date": s.date().isoformat()}
-            for s, e in calendar.working_intervals(begin, finish)
-        ]
+        try:
+            working = calendar.working_intervals(begin, finish)
+        except ValueError:  # a calendar that cannot answer (no working time ahead) has no intervals to show
+            working = []
+        intervals = [{"start": s.isoformat(), "end": e.isoformat(), "date": s.date().isoformat()} for s, e in working]
         return Response(
             {
                 "office": office.code,

@@ -40,7 +40,8 @@
       you: "You", officeLabel: "Officer", error: "Not sent yet. Please try again.",
       tooLong: "The message is too long.", unread: "new messages", empty: "No messages yet.",
       lookup: "Check a ticket", ticket: "Ticket number", code: "Verification code", check: "Check",
-      notFound: "No such ticket, or the code is wrong."
+      notFound: "No such ticket, or the code is wrong.",
+      answerBy: "We have received your message. The answer will reach you by"
     }
   }[lang];
 

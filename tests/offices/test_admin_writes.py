@@ -16,8 +16,9 @@ from django.core.management import call_command
 from django.utils import translation
 
 from audit.models import AuditEvent
+from offices.holidays import holidays_load
 from offices.models import Holiday, Office, ReopenedDate, Role, SpecialHours, StaffProfile, Typology
-from offices.services import holidays_load, officer_limit_error, staff_assign, typology_update
+from offices.services import officer_limit_error, staff_assign, typology_update
 from sla.services import recompute_running_targets
 from tests import factories
 from tickets.models import Inquiry, TargetStatus

@@ -34,7 +34,13 @@ from ..forms import (
 from ..identifiers import KINDS, mask
 from ..knowledge_base import canned_answer_save
 from ..models import Consultation, Inquiry, Message, RequesterReference, Ticket
-from ..permissions import can_answer_consultation, can_work_inquiry, staff_profile
+from ..permissions import (
+    can_answer_consultation,
+    can_curate_knowledge_base,
+    can_read_knowledge_base,
+    can_work_inquiry,
+    staff_profile,
+)
 from ..selectors import MAX_DB_ID
 
 PAGE_SIZE = 25
@@ -394,17 +400,20 @@ def presence(request, pk: int):
 
 @login_required
 def knowledge_base(request):
-    """Coordinators and admins curate their office's answers; superusers also the national ones."""
-    profile = staff_profile(request.user)
-    may_curate = request.user.is_superuser or (profile and profile.role in (Role.COORDINATOR, Role.ADMIN))
-    if not may_curate:
+    """Everyone who answers reads and searches the answers; coordinators and admins curate their office's,
+    superusers also the national ones (``can_curate_knowledge_base``, the rule the service applies too)."""
+    if not can_read_knowledge_base(request.user):
         raise PermissionDenied
+    may_curate = can_curate_knowledge_base(request.user)
+    if request.method == "POST" and not may_curate:
+        raise PermissionDenied
+    profile = staff_profile(request.user)
     office_id = profile.office_id if profile else None
     query = KnowledgeBaseQuery(request.GET)
     query.is_valid()  # an unreadable `edit` or `q` is left out, like an absent one
     q = query.cleaned_data.get("q") or ""
     editing = None
-    if query.cleaned_data.get("edit"):
+    if may_curate and query.cleaned_data.get("edit"):
         # Only what the list shows: national answers and the office's own, never another office's.
         editable = selectors.canned_answers(office_id=office_id, include_inactive=True)
         editing = editable.filter(pk=query.cleaned_data["edit"]).first()
@@ -427,6 +436,10 @@ def knowledge_base(request):
         else:
             flash.success(request, _("Saved."))
             return redirect("tickets:knowledge-base")
-    answers = selectors.canned_answers(office_id=office_id, q=q, include_inactive=True)
+    answers = selectors.canned_answers(office_id=office_id, q=q, include_inactive=may_curate)
     page = Paginator(answers, 30).get_page(request.GET.get("page"))
-    return render(request, "tickets/knowledge_base.html", {"page": page, "editing": editing, "q": q})
+    return render(
+        request,
+        "tickets/knowledge_base.html",
+        {"page": page, "editing": editing, "q": q, "may_curate": may_curate},
+    )

@@ -14,12 +14,14 @@ from django.utils import timezone
 
 from channels_intake.adapters import InboundMessage
 from channels_intake.models import ChannelAccount, OutboundMessage
+from helpdesk.demo_answers import ANSWERS as KNOWLEDGE_BASE
 from offices.models import Office, Role, SpecialHours, StaffProfile, Typology
 from offices.services import office_create, staff_assign
 from sla import services as sla_services
 from tickets import lifecycle
 from tickets.inquiries import inbound_message_receive
-from tickets.models import Inquiry, Message, Unit
+from tickets.knowledge_base import canned_answer_save
+from tickets.models import CannedAnswer, Inquiry, Message, Unit
 
 DEMO_PASSWORD = "demo-bea-cukai"
 
@@ -139,10 +141,13 @@ class Command(BaseCommand):
             users = self._staff(offices)
             accounts = self._channels(offices)
             self._units(offices, users)
+            answers = self._answers()
         created = 0
         for code in SERVICE_OFFICES:
             created += self._inquiries(offices[code], accounts[code], users[code])
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} inquiries added)."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready ({created} inquiries added, {answers} knowledge-base answers added).")
+        )
         self.stdout.write(f"Logins (password for all: {DEMO_PASSWORD}):")
         self.stdout.write("  admin (superuser)")
         for code in SERVICE_OFFICES:
@@ -230,6 +235,18 @@ class Command(BaseCommand):
                 staff[role] = user
             result[code] = staff
         return result
+
+    def _answers(self) -> int:
+        """The national knowledge base: each answer in Indonesian, and in English tagged ``en``; never overwritten."""
+        admin = get_user_model().objects.get(username="admin")
+        existing = set(CannedAnswer.objects.filter(office__isnull=True).values_list("title", flat=True))
+        added = 0
+        for keywords, title_id, body_id, title_en, body_en in KNOWLEDGE_BASE:
+            for title, body, tags in ((title_id, body_id, f"{keywords} id"), (title_en, body_en, f"{keywords} en")):
+                if title not in existing:
+                    canned_answer_save(actor=admin, title=title, body=body, tags=tags, national=True)
+                    added += 1
+        return added
 
     def _units(self, offices, users) -> None:
         """Units every demo office escalates to: its own section, its regional office, two directorates."""

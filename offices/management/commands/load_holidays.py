@@ -1,11 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from offices.services import holidays_load
+from offices.holidays import holidays_load
 
 
 class Command(BaseCommand):
-    help = "Load Indonesian public holidays and joint-leave days (cuti bersama) as national closed dates."
+    help = (
+        "Synchronise the national closed dates with the holidays package (public holidays and cuti bersama):"
+        " new dates are added, dates it no longer lists are removed (an admin's own dates are kept)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("years", nargs="*", type=int, help="Years to load (default: this year and next)")
@@ -16,5 +19,9 @@ class Command(BaseCommand):
             years = [year, year + 1]
         if any(y < 2000 or y > 2100 for y in years):
             raise CommandError("Years must be between 2000 and 2100.")
-        added = holidays_load(years=years)
-        self.stdout.write(self.style.SUCCESS(f"{added} closed date(s) added for {', '.join(map(str, years))}."))
+        changes = holidays_load(years=years)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{changes.added} closed date(s) added and {changes.removed} removed for {', '.join(map(str, years))}."
+            )
+        )
