@@ -20,6 +20,22 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("%(value)s is not an IANA time zone."), params={"value": value}) from exc
 
 
+# Indonesia's zones first (DOMAIN.md: per office, not per region), with the names people use for them.
+INDONESIAN_ZONES = (
+    ("Asia/Jakarta", "WIB"),
+    ("Asia/Pontianak", "WIB"),
+    ("Asia/Makassar", "WITA"),
+    ("Asia/Jayapura", "WIT"),
+)
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone for the office form: Indonesia's first (with WIB / WITA / WIT), then the rest A–Z."""
+    ours = [(zone, f"{zone} ({label})") for zone, label in INDONESIAN_ZONES]
+    rest = sorted(zoneinfo.available_timezones() - {zone for zone, _label in INDONESIAN_ZONES})
+    return ours + [(zone, zone) for zone in rest]
+
+
 class Typology(models.Model):
     """A kind of office (KPU, KPPBC Madya Pabean, TMP A...) and how many officers it may staff."""
 
@@ -56,7 +72,9 @@ class Office(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.KPPBC)
     typology = models.ForeignKey(Typology, verbose_name=_("typology"), on_delete=models.PROTECT)
-    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Jakarta", validators=[validate_timezone])
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Jakarta", choices=timezone_choices, validators=[validate_timezone]
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("regional office"),
