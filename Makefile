@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format install install-dev migrate demo translations messages clean
+.PHONY: run test lint format install install-dev dev-env migrate demo translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,15 +18,20 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install: $(VENV)/.installed dev-env
+install-dev: $(VENV)/.installed-dev dev-env
+
+# A git-ignored development .env (DEBUG=1, a generated SECRET_KEY), written once, so that after `make run` or
+# `make test` every `.venv/bin/python manage.py ...` works in this checkout with no variable set. An existing
+# .env is never touched; the test suite and the production image never read it.
+dev-env: | $(BIN)/python
+	$(BIN)/python scripts/dev_env.py
 
 translations: $(VENV)/.installed
 	$(BIN)/python scripts/compile_translations.py
 
 run: install translations
 	mkdir -p var
-	$(BIN)/python scripts/dev_env.py
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py load_holidays
 	DEBUG=1 $(BIN)/python manage.py load_demo

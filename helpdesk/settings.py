@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-# A `.env` beside manage.py, if there is one: `make run` writes a development one on its first run (DEBUG=1 and a
-# generated SECRET_KEY), so manage.py works in that checkout with no variable set. The real environment wins.
+# A `.env` beside manage.py, if there is one: `make run` and `make test` write a development one on their first
+# run (DEBUG=1 and a generated SECRET_KEY), so manage.py works in that checkout with no variable set. The real
+# environment wins.
 # Never read by the test suite (its settings keep DEBUG off, whatever a developer's checkout holds), nor with
 # READ_DOT_ENV_FILE=0 (a deployment that takes its settings from the environment alone).
 DOT_ENV_FILE = BASE_DIR / ".env"

@@ -62,18 +62,21 @@ def adopt(target, saved) -> None:
 
 
 class ServiceAdmin(admin.ModelAdmin):
-    """A ModelAdmin whose writes are service calls: subclasses implement ``service_save`` and ``service_delete``.
+    """A ModelAdmin whose writes are service calls. Each subclass defines (checked when the class is made):
+
+    - ``service_save(request, obj, form, change)``: write the form through a service; return the saved row (or
+      None when ``obj`` itself was saved);
+    - ``service_delete(request, objects)``: delete through a service (or refuse with a ValidationError).
 
     A refusal rolls the admin's whole transaction back (the view runs in one); the page is then built again from
     the same POST with the refusal as a form error, so the admin sees why and nothing was written: never a 500.
     """
 
-    def service_save(self, request, obj, form, change):
-        """Write the form through a service; return the saved row (or None when ``obj`` itself was saved)."""
-        raise NotImplementedError
-
-    def service_delete(self, request, objects: list) -> None:
-        raise NotImplementedError
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        missing = [name for name in ("service_save", "service_delete") if not callable(getattr(cls, name, None))]
+        if missing:
+            raise TypeError(f"{cls.__name__} writes through services: define {', '.join(missing)}")
 
     def save_model(self, request, obj, form, change):
         with refusals_shown_on_the_form():

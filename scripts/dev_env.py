@@ -1,8 +1,9 @@
 """Write the development `.env` beside manage.py, once: DEBUG=1 and a generated SECRET_KEY.
 
-Used by `make run` before its first manage.py command, so that afterwards every `.venv/bin/python manage.py ...`
-of the README works in this checkout with no variable set. An existing `.env` is never changed (it may be a
-production one copied from `.env.example`). The file is git-ignored; the test suite never reads it.
+Used by `make run` and `make test` (the Makefile's `dev-env`) before any manage.py command, so that afterwards
+every `.venv/bin/python manage.py ...` of the README works in this checkout with no variable set. An existing
+`.env` is never changed (it may be a production one copied from `.env.example`). The file is git-ignored; the
+test suite never reads it.
 """
 
 import secrets
@@ -12,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 TEMPLATE = """\
-# Development settings for this checkout, written by `make run` on its first run (scripts/dev_env.py).
+# Development settings for this checkout, written by `make run` / `make test` once (scripts/dev_env.py).
 # Never use it in production: there, set DEBUG=0 and your own SECRET_KEY (see .env.example).
 DEBUG=1
 SECRET_KEY={key}

@@ -3,7 +3,7 @@ from django.db import transaction
 
 from offices.admin import ServiceAdmin
 
-from .models import Notification, SlaNotice, SlaPolicySetting
+from .models import POLICY_FIELDS, Notification, SlaNotice, SlaPolicySetting
 from .policies import sla_policy_delete, sla_policy_save
 
 
@@ -11,16 +11,7 @@ from .policies import sla_policy_delete, sla_policy_save
 class SlaPolicyAdmin(ServiceAdmin):
     """Policy rows are saved and deleted through ``sla.policies``: audited, and running deadlines follow."""
 
-    list_display = (
-        "__str__",
-        "response_minutes",
-        "late_window_minutes",
-        "resolution_working_days",
-        "at_risk_ratio",
-        "abandon_after_working_days",
-        "head_escalation_minutes",
-        "updated_at",
-    )
+    list_display = ("__str__", *POLICY_FIELDS, "updated_at")
     list_select_related = ("office",)
 
     def service_save(self, request, obj, form, change):

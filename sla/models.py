@@ -136,6 +136,17 @@ class SlaTracked(models.Model):
         return values
 
 
+# The numbers of an SLA policy (sla.policy.SlaPolicy), as columns of SlaPolicySetting.
+POLICY_FIELDS = (
+    "response_minutes",
+    "late_window_minutes",
+    "resolution_working_days",
+    "at_risk_ratio",
+    "abandon_after_working_days",
+    "head_escalation_minutes",
+)
+
+
 class SlaPolicySetting(models.Model):
     """The SLA policy: one global row (office empty) and optional per-office overrides."""
 

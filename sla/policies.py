@@ -14,21 +14,11 @@ from audit.services import audit_record
 from offices.hooks import calendars_changed
 from offices.models import Office
 
-from .models import SlaPolicySetting
-
-POLICY_ROW_FIELDS = (
-    "office",
-    "response_minutes",
-    "late_window_minutes",
-    "resolution_working_days",
-    "at_risk_ratio",
-    "abandon_after_working_days",
-    "head_escalation_minutes",
-)
+from .models import POLICY_FIELDS, SlaPolicySetting
 
 
 def _values(policy: SlaPolicySetting) -> dict[str, Any]:
-    values = {name: getattr(policy, name) for name in POLICY_ROW_FIELDS if name != "office"}
+    values = {name: getattr(policy, name) for name in POLICY_FIELDS}
     values["office"] = policy.office_id
     return values
 

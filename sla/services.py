@@ -25,21 +25,21 @@ from offices.models import Office, Role, StaffProfile
 from offices.selectors import office_calendar, office_calendars
 
 from .calendar import WorkingCalendar
-from .models import TARGETS, Notification, SlaNotice, SlaPolicySetting, SlaTracked, TargetColumns, TargetStatus
+from .models import (
+    POLICY_FIELDS,
+    TARGETS,
+    Notification,
+    SlaNotice,
+    SlaPolicySetting,
+    SlaTracked,
+    TargetColumns,
+    TargetStatus,
+)
 from .notice_mail import send_notice_mails
 from .policy import Deadlines, SlaPolicy, abandon_at, at_risk_at, compute_deadlines, head_escalation_at, shift_due
 from .subjects import current_subject
 
 logger = logging.getLogger(__name__)
-
-POLICY_FIELDS = (
-    "response_minutes",
-    "late_window_minutes",
-    "resolution_working_days",
-    "at_risk_ratio",
-    "abandon_after_working_days",
-    "head_escalation_minutes",
-)
 
 
 # --- Policy ------------------------------------------------------------------------------------------------

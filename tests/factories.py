@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 
 from channels_intake.models import ChannelAccount
 from offices.models import Office, Role, StaffProfile, Typology, WeeklyHours
-from tickets.models import Inquiry, Message, Requester
+from sla.services import recompute_running_targets
+from tickets.models import Inquiry, Message, Requester, TargetStatus
 
 DEFAULT_HOURS = {
     0: (time(7, 30), time(16)),
@@ -106,3 +107,17 @@ class MessageFactory(factory.django.DjangoModelFactory):
     inquiry = factory.SubFactory(InquiryFactory)
     direction = Message.Direction.INBOUND
     text = "Halo"
+
+
+def running_inquiry(account, received):
+    """An open inquiry whose response target runs, with its deadlines computed from the office's calendar."""
+    inquiry = InquiryFactory(account=account, received_at=received, response_status=TargetStatus.RUNNING)
+    recompute_running_targets(office_ids=[account.office_id])
+    inquiry.refresh_from_db()
+    return inquiry
+
+
+def response_due(inquiry):
+    """The inquiry's response due time as stored now."""
+    inquiry.refresh_from_db()
+    return inquiry.response_due

@@ -114,6 +114,9 @@ class CannedAnswerAdmin(ServiceAdmin):
     list_select_related = ("office", "updated_by")
     readonly_fields = ("updated_by", "updated_at")
 
+    def service_delete(self, request, objects):
+        raise ValidationError(_("Answers are not deleted; untick “active” to withdraw one."))
+
     def has_delete_permission(self, request, obj=None):
         return False
 

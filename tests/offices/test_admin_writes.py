@@ -21,7 +21,8 @@ from offices.models import Holiday, Office, ReopenedDate, Role, SpecialHours, St
 from offices.services import officer_limit_error, staff_assign, typology_update
 from sla.services import recompute_running_targets
 from tests import factories
-from tickets.models import Inquiry, TargetStatus
+from tests.factories import response_due as due
+from tests.factories import running_inquiry
 
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")
@@ -32,19 +33,6 @@ NEXT_TUE = MON + timedelta(days=8)
 
 def at(day: date, hour: int, minute: int = 0, zone=WIB) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=zone)
-
-
-def running_inquiry(account, received: datetime) -> Inquiry:
-    """An open inquiry whose response target runs, with its deadlines computed from the office's calendar."""
-    inquiry = factories.InquiryFactory(account=account, received_at=received, response_status=TargetStatus.RUNNING)
-    recompute_running_targets(office_ids=[account.office_id])
-    inquiry.refresh_from_db()
-    return inquiry
-
-
-def due(inquiry: Inquiry) -> datetime:
-    inquiry.refresh_from_db()
-    return inquiry.response_due
 
 
 @pytest.fixture

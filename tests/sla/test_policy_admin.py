@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from audit.models import AuditEvent
 from sla.models import SlaPolicySetting
 from sla.policies import sla_policy_delete, sla_policy_save
-from sla.services import recompute_running_targets
 from tests import factories
-from tickets.models import Inquiry, TargetStatus
+from tests.factories import response_due as due
+from tests.factories import running_inquiry
 
 WIB = ZoneInfo("Asia/Jakarta")
 MON = date(2026, 12, 7)
@@ -22,18 +22,6 @@ MON = date(2026, 12, 7)
 
 def at(hour: int, minute: int = 0) -> datetime:
     return datetime.combine(MON, time(hour, minute), tzinfo=WIB)
-
-
-def running_inquiry(account, received: datetime) -> Inquiry:
-    inquiry = factories.InquiryFactory(account=account, received_at=received, response_status=TargetStatus.RUNNING)
-    recompute_running_targets(office_ids=[account.office_id])
-    inquiry.refresh_from_db()
-    return inquiry
-
-
-def due(inquiry: Inquiry) -> datetime:
-    inquiry.refresh_from_db()
-    return inquiry.response_due
 
 
 @pytest.fixture
