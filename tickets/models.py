@@ -84,6 +84,7 @@ class Inquiry(SlaTracked):
     last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
     last_inbound_at = models.DateTimeField(_("last message from requester"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    topics = models.ManyToManyField("Topic", verbose_name=_("topics"), blank=True, related_name="inquiries")
 
     class Meta:
         verbose_name = _("inquiry")
@@ -346,6 +347,27 @@ class RequesterReference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {mask(self.value)}"
+
+
+class Topic(models.Model):
+    """What an inquiry is about (barang kiriman, penumpang, IMEI...): a list admins keep; reports break down by it."""
+
+    slug = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name (Indonesian)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def label(self, language: str = "id") -> str:
+        return self.name_en if language.startswith("en") and self.name_en else self.name
 
 
 class CannedAnswer(models.Model):
