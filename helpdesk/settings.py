@@ -228,6 +228,9 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
 # Files browsers ask for at the site's root (/favicon.ico), served by WhiteNoise like the static files: no URL
 # pattern, and the same in development and production.
 WHITENOISE_ROOT = BASE_DIR / "static" / "root"
+# Files people send (chat attachments, complaint evidence): outside the static files, never served by URL, read
+# only through views that check who asks (common.storage.private_storage).
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

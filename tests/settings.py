@@ -21,3 +21,8 @@ if REDIS_URL:  # noqa: F405
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Files sent in tests go to a throw-away folder, never into var/ of the checkout.
+import tempfile  # noqa: E402
+
+PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="helpdesk-test-private-"))  # noqa: F405
