@@ -9,12 +9,22 @@ from .models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
+    """The log, read-only, for superusers. (``offices.admin`` registers its subclass that lets an office's
+    administrator read the events of the offices in their reach: the audit layer knows no offices.)"""
+
     list_display = ("created_at", "actor_label", "action", "object_type", "object_repr", "office_code")
     list_filter = ("action", "object_type", "office_code")
     search_fields = ("actor_label", "action", "object_id", "object_repr")
     date_hierarchy = "created_at"
     list_select_related = ()
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    view_on_site = False
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
 
     def has_add_permission(self, request):
         return False

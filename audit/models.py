@@ -36,6 +36,10 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     office_code = models.CharField(_("office"), max_length=6, blank=True, db_index=True)
     changes = models.JSONField(_("what changed"), default=dict, blank=True)
+    # The tamper-evident chain (audit.chain): each sealed row's place in the chain and the SHA-256 over its content
+    # and the previous row's hash. Set once, by the sealer, shortly after the row is written; never changed.
+    seal_seq = models.BigIntegerField(_("chain position"), null=True, blank=True, unique=True, editable=False)
+    seal_hash = models.CharField(_("chain hash"), max_length=64, blank=True, default="", editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -43,7 +47,11 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit log")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # The sealer's work list: rows not yet in the chain, oldest first.
+            models.Index(fields=["id"], condition=models.Q(seal_seq__isnull=True), name="audit_unsealed_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_repr}"

@@ -132,3 +132,11 @@ def webhook_account(kind: str, slug: str) -> ChannelAccount | None:
 
 def webhook_account_cache_clear() -> None:
     _account_cache.clear()
+
+
+def email_account_for(office) -> ChannelAccount:
+    """The office's e-mail "account": what the outbox sends e-mail to requesters from (made on first use)."""
+    account, _created = ChannelAccount.objects.get_or_create(
+        kind="email", slug=f"email-{office.code}", defaults={"office": office, "name": "E-mail"}
+    )
+    return account

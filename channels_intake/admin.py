@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from offices.admin import ServiceAdmin
+from offices.admin import OFFICE_FILTER, ReachMixin, ServiceAdmin, SuperuserOnlyMixin
 
 from .accounts import EDITABLE_FIELDS, SECRET_FIELDS, channel_account_create, channel_account_update
 from .models import ChannelAccount, InboundEvent, OutboundMessage
@@ -15,7 +15,8 @@ def mask(value: str) -> str:
 
 
 class ChannelAccountForm(forms.ModelForm):
-    """Secrets are never shown back: an empty field keeps the stored value."""
+    """Secrets are write-only: never rendered back (only their last four characters, masked, so an admin knows
+    which one is stored). An empty field keeps the stored value; a value typed in replaces it."""
 
     class Meta:
         model = ChannelAccount
@@ -37,11 +38,14 @@ class ChannelAccountForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in SECRET_FIELDS:
             self.fields[name].required = False
+            self.fields[name].widget.attrs["autocomplete"] = "new-password"
             stored = getattr(self.instance, name, "")
-            if stored:
-                self.fields[name].help_text = _("Stored: %(masked)s. Leave empty to keep it.") % {
-                    "masked": mask(stored)
-                }
+            self.fields[name].help_text = (
+                _("Stored: %(masked)s. Leave empty to keep it; type a new one to replace it.")
+                % {"masked": mask(stored)}
+                if stored
+                else _("Not set. Type it to set it; it is never shown again.")
+            )
 
     def clean(self):
         data = super().clean()
@@ -52,12 +56,14 @@ class ChannelAccountForm(forms.ModelForm):
 
 
 @admin.register(ChannelAccount)
-class ChannelAccountAdmin(ServiceAdmin):
-    """Accounts are created and edited through ``channels_intake.accounts``: audited, secrets never logged."""
+class ChannelAccountAdmin(ReachMixin, ServiceAdmin):
+    """Accounts are created and edited through ``channels_intake.accounts``: audited, secrets never logged.
+
+    An office's administrator adds and edits their office's accounts (no account is deleted)."""
 
     form = ChannelAccountForm
     list_display = ("slug", "kind", "office", "name", "external_id", "is_active")
-    list_filter = ("kind", "is_active", "office")
+    list_filter = ("kind", "is_active", OFFICE_FILTER)
     search_fields = ("slug", "name", "external_id", "office__code", "office__name")
     list_select_related = ("office",)
 
@@ -81,7 +87,7 @@ class ChannelAccountAdmin(ServiceAdmin):
 
 
 @admin.register(InboundEvent)
-class InboundEventAdmin(admin.ModelAdmin):
+class InboundEventAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
     list_display = ("received_at", "account", "dedupe_key", "status", "attempts", "processed_at", "short_error")
     # The status filter lists "invalid" (kept for review) and "dead" (failed too often): what /healthz counts.
     list_filter = ("status", "account__kind")
@@ -106,7 +112,7 @@ class InboundEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(admin.ModelAdmin):
+class OutboundMessageAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
     list_display = ("created_at", "account", "recipient_id", "status", "attempts", "sent_at", "last_error")
     list_filter = ("status", "account__kind")
     search_fields = ("recipient_id", "last_error")

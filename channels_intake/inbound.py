@@ -6,7 +6,8 @@ import traceback
 from datetime import timedelta
 
 from celery import shared_task
-from django.db import transaction
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from .adapters import InboundMessage
@@ -76,6 +77,7 @@ def inbound_event_process(*, event_id: int) -> bool:
         event.attempts += 1
         event.error = ""
         event.save(update_fields=["status", "processed_at", "attempts", "error"])
+        logger.info("%s inbound event %s of account %s filed", event.account.kind, event.pk, event.account.slug)
         return True
 
 
@@ -94,12 +96,25 @@ def inbound_redrive(*, older_than: timedelta = timedelta(minutes=1), limit: int 
     return sum(1 for event_id in ids if inbound_event_process(event_id=event_id))
 
 
-@shared_task(name="channels_intake.process_inbound", acks_late=True)
+# While the database cannot be reached (a restart, a failover) the task tries again by itself, sooner than the
+# minute's redrive: 2, 4, 8... seconds, at most a minute apart, for about half an hour; then the redrive has it.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    name="channels_intake.process_inbound",
+    acks_late=True,
+    autoretry_for=DATABASE_DOWN,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=False,
+    max_retries=40,
+)
 def process_inbound(event_id: int) -> bool:
     return inbound_event_process(event_id=event_id)
 
 
 @shared_task(name="channels_intake.redrive_inbound")
 def redrive_inbound() -> int:
-    """Beat, every minute: whatever a broker outage or a killed worker left pending."""
-    return inbound_redrive()
+    """Beat, every REDRIVE_SECONDS (a minute): whatever a broker outage or a killed worker left pending."""
+    return inbound_redrive(older_than=timedelta(seconds=settings.REDRIVE_SECONDS))

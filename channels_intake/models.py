@@ -112,6 +112,9 @@ class OutboundMessage(models.Model):
     sender_id = models.CharField(max_length=255, blank=True, help_text=_("Which of our ids it goes out from."))
     text = models.TextField(_("text"), blank=True)
     tag = models.CharField(max_length=40, blank=True)
+    # A file that goes with the text: {"storage_name", "mime_type", "name"} of a file in the private storage
+    # (common.storage), sent before the text; empty for text only.
+    attachment = models.JSONField(_("attachment"), default=dict, blank=True)
     status = models.CharField(_("delivery"), max_length=8, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)

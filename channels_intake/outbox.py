@@ -1,19 +1,24 @@
 """The worker's side of the outbox: send one entry through its adapter, record the outcome, report it up
 (and its tasks)."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from common.storage import private_storage
+
 from .accounts import account_credentials, base_url_for
-from .adapters import PermanentSendError, TransientSendError, get_adapter
+from .adapters import PermanentSendError, SendError, SendResult, TransientSendError, get_adapter
 from .models import OutboundMessage
 from .workflow import Delivery, current_workflow
+
+logger = logging.getLogger(__name__)
 
 MAX_SEND_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
@@ -52,15 +57,7 @@ def outbox_deliver(*, outbound_id: int, now: datetime | None = None) -> Delivery
     attempts = outbound.attempts + 1
     already_sent = list(outbound.platform_ids)  # chunks of a long text that went out in an earlier attempt
     try:
-        result = adapter.send_text(
-            creds,
-            outbound.recipient_id,
-            outbound.text,
-            base_url=base_url_for(outbound.account.kind),
-            timeout=settings.CHANNEL_HTTP_TIMEOUT,
-            tag=outbound.tag or None,
-            skip=len(already_sent),
-        )
+        result = _send(adapter, creds, outbound, already_sent)
     except TransientSendError as exc:
         sent = already_sent + list(exc.sent_platform_ids)
         if attempts >= MAX_SEND_ATTEMPTS:
@@ -80,6 +77,61 @@ def outbox_deliver(*, outbound_id: int, now: datetime | None = None) -> Delivery
     return _finish(outbound, attempts=attempts, sent=True, platform_ids=already_sent + list(result.platform_ids))
 
 
+def _send(adapter, creds, outbound: OutboundMessage, already_sent: list[str]) -> SendResult:
+    """The text, and first the file when the entry carries one (``platform_ids[0]`` is then the file's, so a
+    retry after a failed text sends the file once)."""
+    base_url, timeout = base_url_for(outbound.account.kind), settings.CHANNEL_HTTP_TIMEOUT
+    file = outbound.attachment or {}
+    if not file:
+        return adapter.send_text(
+            creds,
+            outbound.recipient_id,
+            outbound.text,
+            base_url=base_url,
+            timeout=timeout,
+            tag=outbound.tag or None,
+            skip=len(already_sent),
+        )
+    sent: list[str] = []
+    if not already_sent:
+        send_file = getattr(adapter, "send_file", None)
+        if not callable(send_file):
+            raise PermanentSendError(f"{outbound.account.kind} does not take files from us")
+        try:
+            with private_storage().open(file["storage_name"], "rb") as handle:
+                content = handle.read()
+        except (OSError, KeyError):
+            raise PermanentSendError("the file to send is no longer stored") from None
+        sent.append(
+            send_file(
+                creds,
+                outbound.recipient_id,
+                content=content,
+                mime_type=file.get("mime_type", ""),
+                name=file.get("name") or "file",
+                base_url=base_url,
+                timeout=timeout,
+            )
+            or ""
+        )
+    if not outbound.text.strip():
+        return SendResult(platform_ids=tuple(sent))
+    try:
+        result = adapter.send_text(
+            creds,
+            outbound.recipient_id,
+            outbound.text,
+            base_url=base_url,
+            timeout=timeout,
+            tag=outbound.tag or None,
+            skip=max(len(already_sent) - 1, 0),
+        )
+    except SendError as exc:
+        exc.sent_platform_ids = tuple(sent) + tuple(exc.sent_platform_ids)
+        raise
+    return SendResult(platform_ids=tuple(sent) + tuple(result.platform_ids))
+
+
 def _finish(outbound: OutboundMessage, *, attempts: int, sent: bool, platform_ids: list[str], reason: str = ""):
     """Record the final outcome and report it to the workflow, in one transaction."""
     at = timezone.now()
@@ -91,6 +143,14 @@ def _finish(outbound: OutboundMessage, *, attempts: int, sent: bool, platform_id
             sent_at=at if sent else None,
             last_error=reason[:2000],
             lease_until=None,
+        )
+        logger.info(
+            "outbound message %s to %s account %s %s after %d attempt(s)",
+            outbound.pk,
+            outbound.account.kind,
+            outbound.account.slug,
+            "delivered" if sent else "failed",
+            attempts,
         )
         current_workflow().on_delivery(
             delivery=Delivery(
@@ -116,7 +176,16 @@ def outbox_redrive(*, limit: int = 500) -> list[int]:
     )
 
 
-@shared_task(name="channels_intake.deliver_outbound", acks_late=True)
+@shared_task(
+    name="channels_intake.deliver_outbound",
+    acks_late=True,
+    # The database unreachable: again by itself, as process_inbound does (the claim makes a retry safe).
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=False,
+    max_retries=40,
+)
 def deliver_outbound(outbound_id: int) -> str:
     outcome = outbox_deliver(outbound_id=outbound_id)
     if outcome.status == "retry" and outcome.retry_in is not None:

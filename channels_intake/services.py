@@ -157,11 +157,18 @@ def reply_window(
 
 # --- Outbox --------------------------------------------------------------------------------------------------
 def outbox_enqueue(
-    *, account: ChannelAccount, recipient_id: str, sender_id: str, text: str, tag: str = ""
+    *,
+    account: ChannelAccount,
+    recipient_id: str,
+    sender_id: str,
+    text: str,
+    tag: str = "",
+    attachment: dict | None = None,
 ) -> OutboundMessage:
     """Put a message in the outbox (inside the caller's transaction); the worker delivers it after commit.
 
     The caller keeps the entry (tickets: ``Message.outbound``); its id comes back in the delivery report.
+    ``attachment``: a stored private file ({"storage_name", "mime_type", "name"}) sent with the text.
     """
     outbound = OutboundMessage.objects.create(
         account=account,
@@ -169,6 +176,7 @@ def outbox_enqueue(
         sender_id=sender_id,
         text=text,
         tag=tag,
+        attachment=attachment or {},
         next_attempt_at=timezone.now(),
     )
     task_on_commit(deliver_outbound, outbound.pk)
@@ -206,3 +214,26 @@ def inbound_events_retry(*, event_ids: list[int], actor=None) -> int:
                 changes={"events": ids},
             )
     return len(ids)
+
+
+def transport_backlog(*, now: datetime | None = None) -> dict[str, float | None]:
+    """How long the oldest inbound event has waited to be filed, and the oldest due reply to be delivered, in
+    seconds (None: nothing waits). Two index reads: /healthz and /metrics ask on every probe."""
+    now = now or timezone.now()
+    oldest_inbound = (
+        InboundEvent.objects.filter(status=InboundEvent.Status.PENDING)
+        .order_by("received_at")
+        .values_list("received_at", flat=True)
+        .first()
+    )
+    oldest_due = (
+        OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+
+    def age(moment):
+        return None if moment is None else max((now - moment).total_seconds(), 0.0)
+
+    return {"inbound_oldest_pending_seconds": age(oldest_inbound), "outbox_oldest_due_seconds": age(oldest_due)}

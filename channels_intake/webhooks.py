@@ -103,6 +103,17 @@ def webhook(request, kind: str, slug: str):
         # Some messages cannot be filed (an id longer than we store): the body waits for an admin; the rest is in.
         _log_kept(kind, slug, intake.kept_for_review.pk, "unstorable")
         answer["status"] = "kept_for_review"
+    # No text, no sender: what was received, for which account, and the events it became (the request id on the
+    # line follows them into the worker).
+    logger.info(
+        "%s webhook of account %s: %d accepted (events %s), %d duplicate(s), %d ignored",
+        kind,
+        slug,
+        len(intake.accepted),
+        ",".join(str(pk) for pk in intake.accepted[:20]),
+        intake.duplicates,
+        len(parsed.ignored),
+    )
     return JsonResponse(answer)
 
 

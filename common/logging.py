@@ -6,8 +6,11 @@ NIK, Meta's ``hub.verify_token``, X's ``crc_token``), ``name=value`` pairs that 
 value, and long digit runs (NIK, NPWP, IMEI, account numbers...) keep only their last four digits.
 """
 
+import json
 import logging
 import re
+import uuid
+from contextvars import ContextVar
 
 # A request line as runserver and gunicorn log it: METHOD /path?query HTTP/x
 _QUERY = re.compile(r"(\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) [^\s?\"]*)\?[^\s\"]*")
@@ -27,7 +30,26 @@ def _mask_digits(match: re.Match) -> str:
     return "•" * (len(digits) - 4) + digits[-4:]
 
 
+# Ids that are ours and harmless (request and task ids: UUIDs, 32 hex digits) are kept whole: their digit runs
+# are not identifiers, and a log line must stay followable by them.
+_OUR_IDS = re.compile(
+    r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b(?=[0-9a-f]*[a-f])[0-9a-f]{32}\b"
+)
+
+
 def redact(text: str) -> str:
+    kept: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        kept.append(match.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
+    text = _OUR_IDS.sub(keep, text)
+    text = _redact(text)
+    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))] if int(m.group(1)) < len(kept) else "", text)
+
+
+def _redact(text: str) -> str:
     text = _QUERY.sub(r"\1?[…]", text)
     text = _CREDENTIAL.sub(r"\1[…]", text)
     text = _BEARER.sub(r"\1 […]", text)
@@ -37,3 +59,38 @@ def redact(text: str) -> str:
 class RedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
+
+
+# --- The request id: one id that follows a message from the webhook through the worker to the reply -----------
+# Set per request (helpdesk.middleware.RequestIdMiddleware, from a valid X-Request-ID or new), carried into every
+# task queued meanwhile (helpdesk.celery: a message header), set again in the worker while that task runs.
+request_id_var: ContextVar[str] = ContextVar("request_id", default="")
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def new_request_id(offered: str = "") -> str:
+    return offered if offered and REQUEST_ID_PATTERN.fullmatch(offered) else uuid.uuid4().hex
+
+
+class RequestIdFilter(logging.Filter):
+    """Puts the current request id on every record (``%(request_id)s``; "-" outside a request or task)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get() or "-"
+        return True
+
+
+class JsonFormatter(RedactingFormatter):
+    """One JSON object per line (production): time, level, logger, request id, message (redacted), traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}",
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": redact(record.getMessage()),
+        }
+        if record.exc_info:
+            entry["exc"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)

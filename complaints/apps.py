@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = _("Complaints and feedback")
+
+    def ready(self) -> None:
+        from . import notices  # noqa: F401 - registers the notification kinds of complaints

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.defaults import bad_request
 
 from common.api import error_body
+from common.logging import new_request_id, request_id_var
 
 JSON_PREFIXES = ("/api/", "/intake/")
 
@@ -69,8 +70,22 @@ def _declared_length(request) -> int:
         return 0
 
 
-def _too_large() -> JsonResponse:
+# The multipart envelope around an uploaded file (boundaries, headers, a short caption field).
+UPLOAD_OVERHEAD = 64 * 1024
+
+
+def _body_limit(request) -> tuple[int, int]:
+    """The largest API body accepted, and the size the refusal names: a file upload (multipart, to an
+    ``.../attachments/`` endpoint) may carry one file of ``ATTACHMENT_MAX_BYTES``; anything else
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if request.path.endswith("/attachments/") and request.META.get("CONTENT_TYPE", "").startswith("multipart/"):
+        if settings.ATTACHMENT_MAX_BYTES + UPLOAD_OVERHEAD > limit:
+            return settings.ATTACHMENT_MAX_BYTES + UPLOAD_OVERHEAD, settings.ATTACHMENT_MAX_BYTES
+    return limit, limit
+
+
+def _too_large(limit: int) -> JsonResponse:
     message = _("The body is larger than %(size)s MB.") % {"size": f"{limit / (1024 * 1024):g}"}
     return JsonResponse(error_body("too_large", message), status=413)
 
@@ -89,7 +104,26 @@ class RequestGuardMiddleware:
                     body = error_body("invalid", _("The request contains a NUL character."), fields)
                     return JsonResponse(body, status=400)
                 return bad_request(request, exception=None)
-        if request.path.startswith(JSON_PREFIXES) and _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        limit, shown = _body_limit(request)
+        if request.path.startswith(JSON_PREFIXES) and _declared_length(request) > limit:
             with translation.override(request_language(request)):
-                return _too_large()
+                return _too_large(shown)
         return self.get_response(request)
+
+
+class RequestIdMiddleware:
+    """Gives each request an id (a valid incoming X-Request-ID, else a new one): on every log line of the request
+    and of the tasks it queues (common.logging), and returned in the X-Request-ID response header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = new_request_id(request.headers.get("X-Request-ID", ""))
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-ID"] = request_id
+        return response

@@ -4,9 +4,11 @@ The defaults give the embedded shape that `make run` uses: SQLite under `var/`, 
 filesystem, no external service. Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and DEBUG=0.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -74,10 +76,13 @@ INSTALLED_APPS = [
     "webchat",
     "complaints",
     "supervision",
+    "privacy",
     "helpdesk",  # the project package itself: the demo-data command (load_demo)
 ]
 
 MIDDLEWARE = [
+    "helpdesk.metrics.RequestMetricsMiddleware",  # first: counts every answer, refusals included
+    "helpdesk.middleware.RequestIdMiddleware",  # the id that follows a message into the worker
     "django.middleware.security.SecurityMiddleware",
     "helpdesk.middleware.RequestGuardMiddleware",  # NUL characters, oversize API bodies
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -136,7 +141,15 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # --- Cache, broker -----------------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Short timeouts, and reads and writes that give way while Redis is down (common.cache): the cache holds rate
+    # limits and figures only, never something a request needs.
+    CACHES = {
+        "default": {
+            "BACKEND": "common.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {
         "default": {
@@ -179,6 +192,24 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# How often beat re-drives what a broker outage or a killed worker left behind (inbound events waiting at least
+# this long, replies due), in seconds.
+REDRIVE_SECONDS = env.int("REDRIVE_SECONDS", default=60)
+# /healthz answers 503 when the oldest inbound event waiting to be filed, or the oldest reply due for delivery,
+# has waited longer than this (a stalled worker or broker).
+HEALTH_STALL_SECONDS = env.int("HEALTH_STALL_SECONDS", default=600)
+
+# /metrics (Prometheus): a scraper with this bearer token, or from these networks (e.g. "10.0.0.0/8"), may read
+# it; nobody else, and nobody at all until one of them is set. Not loopback by default: behind a reverse proxy on
+# the same host every visitor would come from 127.0.0.1.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = [net.strip() for net in env.list("METRICS_ALLOWED_NETWORKS", default=[]) if net.strip()]
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_network!r} is not a network ({_exc})") from None
+
 # --- Auth --------------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -187,7 +218,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "tickets:inbox"
+# The home page sends each role to its own workspace (helpdesk.views.home): officers to the inbox.
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # A staff session lasts a working day from the login, then the officer logs in again.
 SESSION_COOKIE_AGE = int(env.float("STAFF_SESSION_HOURS", default=9) * 60 * 60)
@@ -231,6 +263,8 @@ WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 # Files people send (chat attachments, complaint evidence): outside the static files, never served by URL, read
 # only through views that check who asks (common.storage.private_storage).
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
+# The largest photo or PDF accepted in a thread (a visitor's upload, a platform's file, an officer's reply).
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -250,6 +284,17 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="helpdesk@localhost")
+# Where the outbox sends e-mail to requesters (channels_intake.adapters.email: retried, with a delivery status):
+# built from the EMAIL_* values above, "console:" (the log stream) while EMAIL_BACKEND is the console or
+# in-memory one as in development and tests; or given whole: smtp://user:password@host:587?starttls=1&from=...
+if EMAIL_BACKEND.endswith(("console.EmailBackend", "locmem.EmailBackend")):
+    _outbox_mail = "console:"
+else:
+    _login = f"{quote(EMAIL_HOST_USER, safe='')}:{quote(EMAIL_HOST_PASSWORD, safe='')}@" if EMAIL_HOST_USER else ""
+    _outbox_mail = (
+        f"smtp://{_login}{EMAIL_HOST}:{EMAIL_PORT}?starttls={int(EMAIL_USE_TLS)}&from={quote(DEFAULT_FROM_EMAIL)}"
+    )
+EMAIL_OUTBOX_URL = env.str("EMAIL_OUTBOX_URL", default=_outbox_mail)
 
 # --- API ---------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -275,6 +320,8 @@ REST_FRAMEWORK = {
         "webchat_session": env.str("WEBCHAT_SESSION_RATE", default="20/hour"),
         "webchat_message": env.str("WEBCHAT_MESSAGE_RATE", default="30/minute"),
         "webchat_address": env.str("WEBCHAT_ADDRESS_RATE", default="120/minute"),
+        # Public complaints (page and API together), per client address.
+        "complaint": env.str("COMPLAINT_RATE", default="10/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -294,6 +341,9 @@ SPECTACULAR_SETTINGS = {
         "MessageKindEnum": "tickets.models.Message.Kind",
         "TicketStatusEnum": "tickets.models.Ticket.Status",
         "TargetStatusEnum": "sla.models.TargetStatus",
+        "ComplaintKindEnum": "complaints.models.Complaint.Kind",
+        "ComplaintStatusEnum": "complaints.models.Complaint.Status",
+        "ComplaintStatusFilterEnum": "complaints.api.serializers.STATUS_FILTER_CHOICES",
     },
 }
 
@@ -307,6 +357,9 @@ WEBCHAT_MAX_MESSAGE_LENGTH = env.int("WEBCHAT_MAX_MESSAGE_LENGTH", default=2000)
 # A visitor's web-chat token stops working after this long without a request (the widget then starts anew).
 WEBCHAT_SESSION_IDLE_MINUTES = env.int("WEBCHAT_SESSION_IDLE_MINUTES", default=120)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
+# Complaint evidence (complaints.evidence): per file, and files per submission.
+COMPLAINT_EVIDENCE_MAX_BYTES = env.int("COMPLAINT_EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
+COMPLAINT_EVIDENCE_MAX_FILES = env.int("COMPLAINT_EVIDENCE_MAX_FILES", default=5)
 
 # --- Security in production --------------------------------------------------------------------------------
 # HTTPS only, on by default whenever DEBUG is off; each can be turned off for a TLS-terminating proxy that does it
@@ -345,13 +398,22 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Every line goes through common.logging.RedactingFormatter: no query string, identifier, token or secret in logs.
+# LOG_FORMAT: "json" (one object per line, for a log collector) or "plain" (readable); JSON unless DEBUG.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "common.logging.RequestIdFilter"}},
     "formatters": {
-        "plain": {"()": "common.logging.RedactingFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+        "plain": {
+            "()": "common.logging.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+        "json": {"()": "common.logging.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -5,20 +5,26 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from sla import views as sla_views
+from supervision import api as supervision_api
+from supervision import api_live, live_views
 from supervision import views as supervision_views
 from tickets.views import public_lookup
 
-from . import views
+from . import metrics, public_pages, views
 
 api_v1 = [
     path("", include("tickets.api.urls")),
     path("", include("webchat.api.urls")),
     path("", include("offices.api.urls")),
+    path("", include("complaints.api.urls")),
+    path("reports/live/", api_live.LiveBoardView.as_view(), name="api-reports-live"),
+    path("reports/sla/", supervision_api.SlaReportView.as_view(), name="api-reports-sla"),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -28,7 +34,16 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("inbox/", include("tickets.urls")),
     path("tiket/", public_lookup.public_lookup, name="ticket-lookup"),
+    path("pengaduan/", include("complaints.urls_public")),
+    path("kepatuhan/", include("complaints.urls")),
+    path("standar-layanan/", public_pages.service_standard, name="service-standard"),
+    path("privasi/", public_pages.privacy, name="privacy"),
+    path("privasi/permintaan/", include("privacy.urls")),
     path("sla/", supervision_views.dashboard, name="sla-dashboard"),
+    path("sla/inquiries/", supervision_views.drilldown, name="sla-inquiries"),
+    path("sla/live/", live_views.live_board, name="sla-live"),
+    path("sla/live/list/", live_views.live_list, name="sla-live-list"),
+    path("sla/live/inquiry/<int:pk>/", live_views.live_inquiry, name="sla-live-inquiry"),
     path("notifications/", sla_views.notifications, name="notifications"),
     path("notifications/read/", sla_views.notifications_read, name="notifications-read"),
     path("webchat/", include("webchat.urls")),

@@ -60,6 +60,19 @@ class Typology(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """Refuse lowering the limit below the active officers of one of its offices (the rule of services)."""
+        if not self.pk or self.officer_limit is None:
+            return
+        stored = Typology.objects.filter(pk=self.pk).values_list("officer_limit", flat=True).first()
+        if stored is None or self.officer_limit >= stored:
+            return
+        from .services import typology_limit_error  # deferred: offices.services imports this module
+
+        error = typology_limit_error(typology=self, officer_limit=self.officer_limit)
+        if error:
+            raise ValidationError({"officer_limit": error})
+
 
 class Office(models.Model):
     class Kind(models.TextChoices):
@@ -96,6 +109,22 @@ class Office(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    # The admin's office form counts the officers of its staff rows against the new typology (StaffFormSet).
+    officer_limit_checked_by_form = False
+
+    def clean(self) -> None:
+        """Refuse a typology whose officer limit is below the office's active officers (the rule of services)."""
+        if not self.pk or not self.typology_id or self.officer_limit_checked_by_form:
+            return
+        if Office.objects.filter(pk=self.pk, typology_id=self.typology_id).exists():
+            return
+        from .services import officer_limit_error  # deferred: offices.services imports this module
+
+        officers = StaffProfile.objects.filter(office_id=self.pk, role=Role.OFFICER, user__is_active=True)
+        error = officer_limit_error(office=self, officers_after=officers.count())
+        if error:
+            raise ValidationError({"typology": error})
 
 
 class Role(models.TextChoices):

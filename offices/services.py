@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Q
@@ -116,6 +117,27 @@ def officer_reactivation_error(*, user) -> str | None:
     return officer_limit_error(office=profile.office, exclude_profile_id=profile.pk)
 
 
+def typology_limit_error(*, typology: Typology, officer_limit: int) -> str | None:
+    """The message when lowering ``typology``'s limit to ``officer_limit`` would leave offices over it, naming
+    each of them with its real count (once), else None."""
+    crowded = list(
+        Office.objects.filter(typology_id=typology.pk)
+        .annotate(officers=Count("staff", filter=Q(staff__role=Role.OFFICER, staff__user__is_active=True)))
+        .filter(officers__gt=officer_limit)
+        .order_by("-officers", "code")
+    )
+    if not crowded:
+        return None
+    offices = ", ".join(
+        _("%(office)s already has %(count)d active officers") % {"office": office, "count": office.officers}
+        for office in crowded
+    )
+    return _("The limit cannot go below the active officers of its offices; over %(limit)d: %(offices)s.") % {
+        "limit": officer_limit,
+        "offices": offices,
+    }
+
+
 # --- Typologies --------------------------------------------------------------------------------------------
 TYPOLOGY_FIELDS = ("name", "officer_limit", "description")
 
@@ -139,31 +161,10 @@ def typology_update(
     row = _locked(Typology, typology.pk)
     before = _values(row, TYPOLOGY_FIELDS)
     row.name, row.officer_limit, row.description = name, officer_limit, description
-    row.full_clean()  # the 1..6 range and the unique name
     if officer_limit < before["officer_limit"]:
-        # Lock its offices (the rows staff_assign locks) so no officer is added between this count and commit.
-        office_ids = list(
-            Office.objects.select_for_update().filter(typology=row).order_by("pk").values_list("pk", flat=True)
-        )
-        crowded = list(
-            Office.objects.filter(pk__in=office_ids)
-            .annotate(officers=Count("staff", filter=Q(staff__role=Role.OFFICER, staff__user__is_active=True)))
-            .filter(officers__gt=officer_limit)
-            .order_by("-officers", "code")
-        )
-        if crowded:
-            offices = ", ".join(
-                _("%(office)s already has %(count)d active officers") % {"office": office, "count": office.officers}
-                for office in crowded
-            )
-            raise ValidationError(
-                {
-                    "officer_limit": _(
-                        "The limit cannot go below the active officers of its offices; over %(limit)d: %(offices)s."
-                    )
-                    % {"limit": officer_limit, "offices": offices}
-                }
-            )
+        # Lock its offices (the rows staff_assign locks) so no officer is added between the count and commit.
+        list(Office.objects.select_for_update().filter(typology=row).order_by("pk").values_list("pk", flat=True))
+    row.full_clean()  # the 1..6 range, the unique name, and no office over a lowered limit (Typology.clean)
     row.save()
     changes = _diff(before, _values(row, TYPOLOGY_FIELDS))
     if changes["after"]:
@@ -217,6 +218,10 @@ def staff_assign(
         if language is not None:
             profile.language = language
         profile.save(update_fields=["office", "role", "on_duty", "language"])
+    admin_access = role == Role.ADMIN and not user.is_staff
+    if admin_access:  # an administrator reaches the admin site (what they may do there follows their reach)
+        User.objects.filter(pk=user.pk).update(is_staff=True)
+        user.is_staff = True
     audit_record(
         actor=actor,
         action="staff.assign",
@@ -227,6 +232,7 @@ def staff_assign(
             "after": {"office": office.code, "role": role},
             "on_duty": on_duty,
             "language": profile.language,
+            **({"is_staff": True} if admin_access else {}),
         },
     )
     return profile
@@ -246,9 +252,130 @@ def staff_remove(*, profile: StaffProfile, actor=None) -> None:
     profile.delete()
 
 
+@transaction.atomic
+def staff_account_create(
+    *,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str = "",
+    password: str,
+    office: Office,
+    role: str,
+    on_duty: bool = True,
+    language: str | None = None,
+    actor=None,
+) -> StaffProfile:
+    """Open an account for a new staff member and give them their role (``staff_assign``: the officer limit).
+
+    The password must pass the project's password validators. An administrator's account gets the admin's
+    access (``is_staff``). A refusal leaves no account behind (one transaction).
+    """
+    user = User(username=(username or "").strip(), first_name=first_name, last_name=last_name, email=email)
+    user.is_staff = role == Role.ADMIN
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        raise ValidationError({f"new_{name}": errors for name, errors in exc.message_dict.items()}) from exc
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from exc
+    user.set_password(password)
+    user.save()
+    audit_record(
+        actor=actor,
+        action="user.create",
+        obj=user,
+        office_code=office.code,
+        changes={"username": user.username, "is_staff": user.is_staff},
+    )
+    return staff_assign(user=user, office=office, role=role, on_duty=on_duty, language=language, actor=actor)
+
+
+@transaction.atomic
+def user_active_set(*, user, active: bool, actor=None) -> bool:
+    """Deactivate or reactivate an account. Returns whether it changed.
+
+    Reactivating an officer counts against their office's limit (under the office's lock, as ``staff_assign``);
+    an admin cannot deactivate their own account.
+    """
+    row = User.objects.select_for_update().get(pk=user.pk)
+    if row.is_active == active:
+        return False
+    if not active and actor is not None and actor.pk == row.pk:
+        raise ValidationError({"is_active": _("You cannot deactivate your own account.")})
+    profile = StaffProfile.objects.filter(user_id=row.pk).select_related("office").first()
+    if active and profile is not None and profile.role == Role.OFFICER:
+        Office.objects.select_for_update().filter(pk=profile.office_id).first()  # as staff_assign: one at a time
+        error = officer_reactivation_error(user=row)
+        if error:
+            raise ValidationError({"is_active": error})
+    User.objects.filter(pk=row.pk).update(is_active=active)
+    user.is_active = active
+    audit_record(
+        actor=actor,
+        action="user.activate" if active else "user.deactivate",
+        obj=row,
+        office_code=profile.office.code if profile is not None else "",
+        changes={"before": {"is_active": not active}, "after": {"is_active": active}},
+    )
+    return True
+
+
+def user_reactivation_guard(sender, instance, update_fields=None, **kwargs) -> None:
+    """pre_save of the user model: a plain ``user.is_active = True; user.save()`` (a shell, a script, a form
+    that does not call ``user_active_set``) is refused too when it would put an office over its officer limit.
+
+    Connected in ``offices.apps``; a save that does not write ``is_active`` (a login's ``last_login``) costs no
+    query.
+    """
+    if not instance.is_active or instance.pk is None:
+        return
+    if update_fields is not None and "is_active" not in update_fields:
+        return
+    error = officer_reactivation_error(user=instance)
+    if error:
+        raise ValidationError({"is_active": error})
+
+
 # --- Offices -----------------------------------------------------------------------------------------------
+def intervals_errors(intervals: Sequence[Interval], *, day: str) -> list[str]:
+    """What is wrong with one day's intervals, in the reader's language: reversed or overlapping intervals.
+
+    ``day`` names the day in the messages ("Monday", "Friday hours"...). 00:00 as an end is the end of the day.
+    """
+    errors = []
+    spans = []
+    for start, end in intervals:
+        if end != dt.time(0) and end <= start:
+            errors.append(
+                _("%(day)s: %(start)s–%(end)s ends before it starts (only 00:00 means the end of the day).")
+                % {"day": day, "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+            )
+            continue
+        spans.append((start, dt.time.max if end == dt.time(0) else end, end))
+    spans.sort()
+    for (start, until, end), (next_start, _until, next_end) in zip(spans, spans[1:], strict=False):
+        if next_start < until:
+            errors.append(
+                _("%(day)s: %(first)s and %(second)s overlap; a break lies between two intervals.")
+                % {
+                    "day": day,
+                    "first": f"{start:%H:%M}–{end:%H:%M}",
+                    "second": f"{next_start:%H:%M}–{next_end:%H:%M}",
+                }
+            )
+    return errors
+
+
 def weekly_hours_validate(*, weekly: Weekly) -> None:
     """Refuse (ValidationError) weekly hours the working calendar cannot take: reversed or overlapping intervals."""
+    errors = []
+    for day in range(7):
+        errors += intervals_errors(weekly.get(day, ()), day=str(WeeklyHours.Weekday(day).label))
+    if errors:
+        raise ValidationError(errors)
     try:
         # The zone does not change whether intervals are valid; UTC keeps this independent of the office's.
         WorkingCalendar("UTC", {day: list(weekly.get(day, ())) for day in range(7)})
@@ -359,11 +486,7 @@ def office_update(*, office: Office, data: Mapping[str, Any], actor=None) -> Off
     changed = list(changes["after"])
     if not changed:
         return row
-    row.full_clean()
-    if "typology" in changed:
-        error = officer_limit_error(office=row, officers_after=_active_officers(row).count())
-        if error:
-            raise ValidationError({"typology": error})
+    row.full_clean()  # a typology too small for the active officers too (Office.clean), on the locked row
     row.save(update_fields=changed)
     if set(changed) & set(OFFICE_CALENDAR_FIELDS):
         office_calendar_validate(office=row)
@@ -539,6 +662,11 @@ def special_hours_validate(
             errors.setdefault("intervals", []).append(
                 _("%(key)s is not a weekday (0 = Monday … 6 = Sunday) nor “default”.") % {"key": key}
             )
+            continue
+        day = _("Hours") if key == "default" else str(WeeklyHours.Weekday(int(key)).label)
+        problems = intervals_errors(value, day=day)
+        if problems:
+            errors.setdefault("intervals", []).extend(problems)
             continue
         try:
             WorkingCalendar("UTC", {0: list(value)})

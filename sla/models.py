@@ -231,7 +231,10 @@ class Notification(models.Model):
         "tickets.Inquiry", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=30)
-    text = models.CharField(max_length=300)
+    # The message's parameters (sla.notifications): the sentence is rendered in the reader's language.
+    params = models.JSONField(default=dict, blank=True)
+    # Only rows from before kinds had parameters: their finished sentence, shown as it is.
+    text = models.CharField(max_length=300, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -242,4 +245,15 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
 
     def __str__(self) -> str:
-        return self.text
+        return self.render()
+
+    def render(self, language: str | None = None) -> str:
+        """The sentence in `language`, by default the active one (the reader's)."""
+        from .notifications import render  # deferred: sla.notifications imports this module
+
+        return render(self, language)
+
+    @property
+    def message(self) -> str:
+        """For templates and serializers: the sentence in the active language."""
+        return self.render()

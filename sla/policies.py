@@ -3,18 +3,66 @@
 The rules a policy feeds are in the pure ``sla.policy``; reading the policy that applies is
 ``sla.services.policy_for_office``. A saved or deleted policy moves the running deadlines of the offices it
 governs, through ``offices.hooks.calendars_changed`` (every office for the global policy), after commit.
+
+Bounds of an office's override: the head office sets them with the global policy (its row, else the defaults
+of SLA_RULES.md). An office may promise the public more, never less: a response target, resolution target,
+late-arrival window, at-risk share and head-of-office notice at most the national ones; the wait for a
+requester's data at least the national one (and at most ``ABANDON_MAX_WORKING_DAYS``). A global policy
+tightened later does not rewrite the overrides already saved; each is checked again when it is next saved.
 """
 
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from offices.hooks import calendars_changed
 from offices.models import Office
 
 from .models import POLICY_FIELDS, SlaPolicySetting
+from .policy import SlaPolicy
+
+ABANDON_MAX_WORKING_DAYS = 30
+
+
+def national_values() -> dict[str, Any]:
+    """The global policy's numbers (the defaults of SLA_RULES.md when no global row is saved)."""
+    row = SlaPolicySetting.objects.filter(office__isnull=True).first()
+    source = row if row is not None else SlaPolicy()
+    return {name: getattr(source, name) for name in POLICY_FIELDS}
+
+
+def override_bounds() -> dict[str, tuple[Any, Any]]:
+    """The lowest and highest value of each policy number an office's override may take (see the module)."""
+    national = national_values()
+    bounds = {
+        "response_minutes": (1, national["response_minutes"]),
+        "late_window_minutes": (0, national["late_window_minutes"]),
+        "resolution_working_days": (1, national["resolution_working_days"]),
+        "at_risk_ratio": (0.05, national["at_risk_ratio"]),
+        "abandon_after_working_days": (
+            national["abandon_after_working_days"],
+            max(ABANDON_MAX_WORKING_DAYS, national["abandon_after_working_days"]),
+        ),
+        "head_escalation_minutes": (0, national["head_escalation_minutes"]),
+    }
+    return {name: bounds[name] for name in POLICY_FIELDS}
+
+
+def override_bounds_errors(values: Mapping[str, Any]) -> dict[str, str]:
+    """For each number of an office's override outside the head office's bounds, the message to show."""
+    errors = {}
+    for name, (low, high) in override_bounds().items():
+        value = values.get(name)
+        if value is not None and not low <= value <= high:
+            errors[name] = _(
+                "An office's policy may set this from %(low)s to %(high)s (the bounds the head office sets with "
+                "the global policy); %(value)s is outside them."
+            ) % {"low": low, "high": high, "value": value}
+    return errors
 
 
 def _values(policy: SlaPolicySetting) -> dict[str, Any]:
@@ -51,7 +99,8 @@ def sla_policy_save(
     """Create (``policy`` None) or replace a policy row: the global one (``office`` None) or an office's own.
 
     Every value is set (the defaults are those of SLA_RULES.md). Refuses (ValidationError) a second global row,
-    a second row for one office, or a value out of range.
+    a second row for one office, a value out of range, or an office's value outside the head office's bounds
+    (``override_bounds``).
     """
     if policy is None:
         row, before = SlaPolicySetting(), {}
@@ -66,6 +115,10 @@ def sla_policy_save(
     row.abandon_after_working_days = abandon_after_working_days
     row.head_escalation_minutes = head_escalation_minutes
     row.full_clean()  # ranges, one global row, one row per office
+    if office is not None:
+        errors = override_bounds_errors({name: getattr(row, name) for name in POLICY_FIELDS})
+        if errors:
+            raise ValidationError(errors)
     row.save()
     changes = _diff(before, _values(row))
     if policy is not None and not changes["after"]:

@@ -9,14 +9,11 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_noop
 
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -24,6 +21,7 @@ from common.aftercommit import on_commit
 from offices.models import Office, Role, StaffProfile
 from offices.selectors import office_calendar, office_calendars
 
+from . import notifications
 from .calendar import WorkingCalendar
 from .models import (
     POLICY_FIELDS,
@@ -52,6 +50,11 @@ def _policy_from_row(row: SlaPolicySetting | None) -> SlaPolicy:
 def policy_for_office(office: Office) -> SlaPolicy:
     """The office's own policy if it has one, else the global one, else the defaults of SLA_RULES.md."""
     return policies_for_offices([office.pk])[office.pk]
+
+
+def national_policy() -> SlaPolicy:
+    """The global policy (the defaults of SLA_RULES.md when none is saved): what the public is promised."""
+    return _policy_from_row(SlaPolicySetting.objects.filter(office__isnull=True).first())
 
 
 def policies_for_offices(office_ids: Iterable[int]) -> dict[int, SlaPolicy]:
@@ -338,30 +341,24 @@ def _claim_notices(columns: TargetColumns, level: str, moment_column: str, statu
         return [row[0] for row in cursor.fetchall()]
 
 
-def _notice_text(inquiry: SlaTracked, target: str, level: str) -> str:
-    names = {"response": _("response"), "resolution": _("resolution")}
-    if level == SlaNotice.Level.AT_RISK:
-        return _("Inquiry #%(id)s: the %(target)s target is at risk (due %(due)s).") % {
-            "id": inquiry.pk,
-            "target": names[target],
-            "due": _local(inquiry, inquiry.target(target).due),
-        }
-    if level == SlaNotice.Level.BREACHED:
-        return _("Inquiry #%(id)s: the %(target)s target was breached at %(due)s.") % {
-            "id": inquiry.pk,
-            "target": names[target],
-            "due": _local(inquiry, inquiry.target(target).due),
-        }
-    return _("Inquiry #%(id)s: the %(target)s target is still unmet an hour after its breach.") % {
+NOTICE_MESSAGES = {
+    SlaNotice.Level.AT_RISK: gettext_noop("Inquiry #%(id)s: the %(target)s target is at risk (due %(due)s)."),
+    SlaNotice.Level.BREACHED: gettext_noop("Inquiry #%(id)s: the %(target)s target was breached at %(due)s."),
+    SlaNotice.Level.HEAD: gettext_noop(
+        "Inquiry #%(id)s: the %(target)s target is still unmet an hour after its breach."
+    ),
+}
+TARGET_NAMES = {"response": gettext_noop("response"), "resolution": gettext_noop("resolution")}
+for _kind, _message in ((f"sla.{t}.{lv}", m) for t in TARGET_NAMES for lv, m in NOTICE_MESSAGES.items()):
+    notifications.register_kind(_kind, _message)
+
+
+def _notice_params(inquiry: SlaTracked, target: str) -> dict:
+    return {
         "id": inquiry.pk,
-        "target": names[target],
+        "target": notifications.term(TARGET_NAMES[target]),
+        "due": notifications.moment(inquiry.target(target).due, inquiry.office.timezone),
     }
-
-
-def _local(inquiry: SlaTracked, moment: datetime | None) -> str:
-    if moment is None:
-        return "—"
-    return timezone.localtime(moment, timezone=ZoneInfo(inquiry.office.timezone)).strftime("%d-%m-%Y %H:%M")
 
 
 def _deliver_notices(ids: list[int], target: str, level: str) -> int:
@@ -376,8 +373,7 @@ def _deliver_notices(ids: list[int], target: str, level: str) -> int:
     for profile in staff:
         by_office_role[(profile.office_id, profile.role)].append(profile)
 
-    notifications, audits, mails = [], [], []
-    languages = {p.user_id: p.language for p in staff}
+    rows, audits = [], []
     for inquiry in inquiries:
         roles = LEVEL_RECIPIENTS[level]
         if roles is None:
@@ -387,12 +383,9 @@ def _deliver_notices(ids: list[int], target: str, level: str) -> int:
                 users = [p.user for p in by_office_role[(inquiry.office_id, Role.OFFICER)] if p.on_duty]
         else:
             users = [p.user for role in roles for p in by_office_role[(inquiry.office_id, role)]]
-        for user in users:
-            with override(languages.get(user.pk, "id")):
-                text = _notice_text(inquiry, target, level)
-            notifications.append(Notification(user=user, inquiry=inquiry, kind=f"sla.{target}.{level}", text=text))
-            if user.email:
-                mails.append([text, f"{text}\n\n{settings.SITE_URL}/inbox/{inquiry.pk}/", user.email])
+        rows += notifications.notifications_build(
+            users=users, kind=f"sla.{target}.{level}", params=_notice_params(inquiry, target), inquiry=inquiry
+        )
         audits.append(
             AuditEvent(
                 actor_label="sla",
@@ -404,8 +397,10 @@ def _deliver_notices(ids: list[int], target: str, level: str) -> int:
                 changes={"recipients": sorted(u.get_username() for u in users)},
             )
         )
-    Notification.objects.bulk_create(notifications)
+    Notification.objects.bulk_create(rows)
     AuditEvent.objects.bulk_create(audits)
+    # Each e-mail is rendered by its task in the recipient's language (sla.notice_mail).
+    mails = [row.pk for row in rows if row.user.email]
     if mails:
         on_commit(lambda: _queue_mails(mails), what=f"{len(mails)} SLA notice e-mail(s)")
     return len(inquiries)
@@ -414,7 +409,7 @@ def _deliver_notices(ids: list[int], target: str, level: str) -> int:
 MAIL_CHUNK = 100
 
 
-def _queue_mails(mails: list[list[str]]) -> None:
+def _queue_mails(mails: list[int]) -> None:
     """E-mail goes out in its own tasks (chunked, retried): a slow SMTP server never holds up the sweep."""
     for start in range(0, len(mails), MAIL_CHUNK):
         try:

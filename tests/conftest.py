@@ -99,3 +99,15 @@ def _fresh_webhook_accounts():
     webhook_account_cache_clear()
     yield
     webhook_account_cache_clear()
+
+
+@pytest.fixture
+def smtp(settings):
+    """A local SMTP server (tests/smtp_standin.py) the outbox's e-mail goes to; it accepts unless told to refuse."""
+    from tests.smtp_standin import SmtpServer
+
+    server = SmtpServer()
+    server.refusing = False
+    settings.EMAIL_OUTBOX_URL = f"smtp://127.0.0.1:{server.port}?from=helpdesk%40beacukai.example"
+    yield server
+    server.close()

@@ -15,7 +15,7 @@ if REDIS_URL:  # noqa: F405
     # The cache (rate limits) gets its own Redis database, so clearing it between tests leaves the broker alone.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "common.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL.rsplit("/", 1)[0] + "/15",  # noqa: F405
         }
     }

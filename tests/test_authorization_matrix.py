@@ -29,16 +29,20 @@ import pytest
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from channels_intake.models import OutboundMessage
+from complaints import services as complaint_services
 from offices.models import Role
 from sla.services import clock_start
 from tests import factories
+from tests.attachment_samples import PDF
 from tickets import escalation, replies
-from tickets.models import CannedAnswer, Consultation, Inquiry, RequesterReference, Unit
+from tickets.attachments import file_store
+from tickets.models import Attachment, CannedAnswer, Consultation, Inquiry, RequesterReference, Unit
 
 ROLES = ("anon", "token", "other", "officer", "coord", "super", "head", "compl", "admin", "root")
 
@@ -75,6 +79,10 @@ api/v1/inquiries/<pk>/reply/                        GET  401   401   405   405  
 api/v1/inquiries/<pk>/reply/                        POST 401   401   404   ok    ok    ok    ok    403   ok    ok
 api/v1/inquiries/<pk>/reply.<format>                GET  401   401   405   405   405   405   405   405   405   405
 api/v1/inquiries/<pk>/reply.<format>                POST 401   401   404   ok    ok    ok    ok    403   ok    ok
+api/v1/inquiries/<pk>/messages/<message_id>/reveal/ GET  401   401   405   405   405   405   405   405   405   405
+api/v1/inquiries/<pk>/messages/<message_id>/reveal/ POST 401   401   404   ok    ok    ok    ok    403   ok    ok
+api/v1/inquiries/<pk>/messages/<message_id>/reveal.<format> GET 401 401 405 405 405 405 405 405 405 405
+api/v1/inquiries/<pk>/messages/<message_id>/reveal.<format> POST 401 401 404 ok ok ok ok 403 ok ok
 api/v1/inquiries/<pk>/escalate/                     GET  401   401   405   405   405   405   405   405   405   405
 api/v1/inquiries/<pk>/escalate/                     POST 401   401   404   ok    ok    ok    ok    403   ok    ok
 api/v1/tickets/                                     GET  401   401   ok    ok    ok    ok    ok    ok    ok    ok
@@ -95,8 +103,29 @@ api/v1/webchat/offices/<code>/                      POST 405   405   405   405  
 # only the holder of the session's token reads and writes its thread
 api/v1/webchat/messages/                            GET  401   ok    401   401   401   401   401   401   401   401
 api/v1/webchat/messages/                            POST 401   ok    401   401   401   401   401   401   401   401
+# a visitor's files: uploaded into its own thread (multipart only: the matrix posts JSON, hence 415; the upload
+# itself is tests/webchat/test_attachments.py), downloaded by the session's token only
+api/v1/webchat/attachments/                         GET  405   405   405   405   405   405   405   405   405   405
+api/v1/webchat/attachments/                         POST 401   415   401   401   401   401   401   401   401   401
+api/v1/webchat/attachments/<attachment_id>/         GET  401   ok    401   401   401   401   401   401   401   401
+api/v1/webchat/attachments/<attachment_id>/         POST 405   405   405   405   405   405   405   405   405   405
+# the visitor's language choice: only the session's token changes it
+api/v1/webchat/language/                            GET  405   405   405   405   405   405   405   405   405   405
+api/v1/webchat/language/                            POST 401   ok    401   401   401   401   401   401   401   401
 api/v1/offices/<code>/calendar/                     GET  ok    ok    ok    ok    ok    ok    ok    ok    ok    ok
 api/v1/offices/<code>/calendar/                     POST 405   405   405   405   405   405   405   405   405   405
+# --- complaints: anyone files one (no login); only internal compliance reads them; supervisors count them
+api/v1/complaints/                                  GET  401   401   403   403   403   403   403   ok    403   ok
+api/v1/complaints/                                  POST ok    ok    ok    ok    ok    ok    ok    ok    ok    ok
+api/v1/complaints/counts/                           GET  401   401   403   403   ok    ok    ok    ok    403   ok
+api/v1/complaints/counts/                           POST 401   401   405   405   405   405   405   405   405   405
+api/v1/complaints/<register_number>/                GET  401   401   403   403   403   403   403   ok    403   ok
+api/v1/complaints/<register_number>/                POST 401   401   403   403   403   403   403   405   403   405
+# the live board's numbers: the page's permissions
+api/v1/reports/live/                                GET  401   401   403   403   ok    ok    ok    ok    ok    ok
+api/v1/reports/live/                                POST 401   401   405   405   405   405   405   405   405   405
+api/v1/reports/sla/                                 GET  401   401   ok    ok    ok    ok    ok    ok    ok    ok
+api/v1/reports/sla/                                 POST 401   401   405   405   405   405   405   405   405   405
 api/schema/                                         GET  ok    ok    ok    ok    ok    ok    ok    ok    ok    ok
 api/schema/                                         POST 405   405   405   405   405   405   405   405   405   405
 api/docs/                                           GET  ok    ok    ok    ok    ok    ok    ok    ok    ok    ok
@@ -126,12 +155,19 @@ inbox/<pk>/resolve/                                 GET  login login 405   405  
 inbox/<pk>/resolve/                                 POST login login 404   ok    ok    ok    ok    no    ok    ok
 inbox/<pk>/references/                              GET  login login 405   405   405   405   405   405   405   405
 inbox/<pk>/references/                              POST login login 404   ok    ok    ok    ok    no    ok    ok
+inbox/<pk>/topics/                                  GET  login login 405   405   405   405   405   405   405   405
+inbox/<pk>/topics/                                  POST login login 404   ok    ok    ok    ok    no    ok    ok
 inbox/<pk>/references/<reference_id>/reveal/        GET  login login 405   405   405   405   405   405   405   405
 inbox/<pk>/references/<reference_id>/reveal/        POST login login 404   ok    ok    ok    ok    403   ok    ok
 inbox/<pk>/messages/<message_id>/retry/             GET  login login 405   405   405   405   405   405   405   405
 inbox/<pk>/messages/<message_id>/retry/             POST login login 404   ok    ok    ok    ok    no    ok    ok
+inbox/<pk>/messages/<message_id>/reveal/            GET  login login 405   405   405   405   405   405   405   405
+inbox/<pk>/messages/<message_id>/reveal/            POST login login 404   ok    ok    ok    ok    403   ok    ok
 inbox/<pk>/thread/                                  GET  login login 404   ok    ok    ok    ok    ok    ok    ok
 inbox/<pk>/thread/                                  POST login login 404   ok    ok    ok    ok    ok    ok    ok
+# a file of the thread: the inquiry's office downloads it (KNOWN-compliance reads it too)
+inbox/<pk>/attachments/<attachment_id>/             GET  login login 404   ok    ok    ok    ok    ok    ok    ok
+inbox/<pk>/attachments/<attachment_id>/             POST login login 405   405   405   405   405   405   405   405
 inbox/<pk>/presence/                                GET  login login 405   405   405   405   405   405   405   405
 inbox/<pk>/presence/                                POST login login 404   ok    ok    ok    ok    ok    ok    ok
 inbox/answers/                                      GET  login login ok    ok    ok    ok    ok    ok    ok    ok
@@ -152,9 +188,54 @@ inbox/tickets/<number>/<action>/[unknown]           POST login login 404   404  
 # --- pages above the workflow
 tiket/                                              GET  ok    ok    ok    ok    ok    ok    ok    ok    ok    ok
 tiket/                                              POST ok    ok    ok    ok    ok    ok    ok    ok    ok    ok
-# the SLA page shows the user's own office only (KNOWN-roles: to every role of it)
+# the public complaint page (no login) and its receipt (with no complaint sent in the session: back to the form)
+pengaduan/                                          GET  ok    ok    ok    ok    ok    ok    ok    ok    ok    ok
+pengaduan/                                          POST ok    ok    ok    ok    ok    ok    ok    ok    ok    ok
+pengaduan/terkirim/                                 GET  ok    ok    ok    ok    ok    ok    ok    ok    ok    ok
+pengaduan/terkirim/                                 POST 405   405   405   405   405   405   405   405   405   405
+# internal compliance's workspace: compliance only (and root); supervisors see counts; an officer sends an inquiry
+kepatuhan/                                          GET  login login 403   403   403   403   403   ok    403   ok
+kepatuhan/                                          POST login login 405   405   405   405   405   405   405   405
+kepatuhan/baru/                                     GET  login login 403   403   403   403   403   ok    403   ok
+kepatuhan/baru/                                     POST login login 403   403   403   403   403   ok    403   ok
+kepatuhan/jumlah/                                   GET  login login 403   403   ok    ok    ok    ok    403   ok
+kepatuhan/jumlah/                                   POST login login 405   405   405   405   405   405   405   405
+kepatuhan/dari-pertanyaan/<pk>/                     GET  login login 405   405   405   405   405   405   405   405
+kepatuhan/dari-pertanyaan/<pk>/                     POST login login 404   ok    ok    ok    ok    403   ok    ok
+kepatuhan/<register_number>/                        GET  login login 403   403   403   403   403   ok    403   ok
+kepatuhan/<register_number>/                        POST login login 405   405   405   405   405   405   405   405
+kepatuhan/<register_number>/bukti/<evidence_id>/    GET  login login 403   403   403   403   403   ok    403   ok
+kepatuhan/<register_number>/bukti/<evidence_id>/    POST login login 405   405   405   405   405   405   405   405
+kepatuhan/<register_number>/<action>/[review]       GET  login login 405   405   405   405   405   405   405   405
+kepatuhan/<register_number>/<action>/[review]       POST login login 403   403   403   403   403   ok    403   ok
+kepatuhan/<register_number>/<action>/[note]         POST login login 403   403   403   403   403   ok    403   ok
+kepatuhan/<register_number>/<action>/[unknown]      POST login login 403   403   403   403   403   404   403   404
+standar-layanan/                                    GET  ok    ok    ok    ok    ok    ok    ok    ok    ok    ok
+standar-layanan/                                    POST 405   405   405   405   405   405   405   405   405   405
+privasi/                                            GET  ok    ok    ok    ok    ok    ok    ok    ok    ok    ok
+privasi/                                            POST 405   405   405   405   405   405   405   405   405   405
+# the operator's metrics: a configured token or network only (none in the tests)
+metrics                                             GET  403   403   403   403   403   403   403   403   403   403
+metrics                                             POST 405   405   405   405   405   405   405   405   405   405
+# requesters' data requests: internal compliance (of the offices in its reach) and root only
+privasi/permintaan/                                 GET  login login 403   403   403   403   403   ok    403   ok
+privasi/permintaan/                                 POST login login 405   405   405   405   405   405   405   405
+privasi/permintaan/<requester_id>/ekspor/           GET  login login 403   403   403   403   403   ok    403   ok
+privasi/permintaan/<requester_id>/ekspor/           POST login login 405   405   405   405   405   405   405   405
+privasi/permintaan/<requester_id>/hapus/            GET  login login 403   403   403   403   403   ok    403   ok
+privasi/permintaan/<requester_id>/hapus/            POST login login 403   403   403   403   403   ok    403   ok
+# the SLA report and its lists: supervisors see their reach (supervision.access), an officer their own figures
 sla/                                                GET  login login ok    ok    ok    ok    ok    ok    ok    ok
-sla/                                                POST login login ok    ok    ok    ok    ok    ok    ok    ok
+sla/                                                POST login login 405   405   405   405   405   405   405   405
+sla/inquiries/                                      GET  login login ok    ok    ok    ok    ok    ok    ok    ok
+sla/inquiries/                                      POST login login 405   405   405   405   405   405   405   405
+# the live board: supervisory roles of the office (internal compliance and office admins included), never officers
+sla/live/                                           GET  login login 403   403   ok    ok    ok    ok    ok    ok
+sla/live/                                           POST login login 405   405   405   405   405   405   405   405
+sla/live/list/                                      GET  login login 403   403   ok    ok    ok    ok    ok    ok
+sla/live/list/                                      POST login login 405   405   405   405   405   405   405   405
+sla/live/inquiry/<pk>/                              GET  login login 403   403   ok    ok    ok    ok    ok    ok
+sla/live/inquiry/<pk>/                              POST login login 405   405   405   405   405   405   405   405
 notifications/                                      GET  login login ok    ok    ok    ok    ok    ok    ok    ok
 notifications/                                      POST login login ok    ok    ok    ok    ok    ok    ok    ok
 notifications/read/                                 GET  login login 405   405   405   405   405   405   405   405
@@ -236,6 +317,26 @@ def world(db, office, other_office, webchat_account):
     telegram = factories.ChannelAccountFactory(office=office, kind="telegram")
     session = Client().post("/api/v1/webchat/sessions/", {"office": office.code}, content_type="application/json")
     token = session.json()["token"]
+    # A file of the inquiry's thread (officers download it) and one the token's visitor sent (only they do).
+    stored = file_store(file=PDF, name="resi.pdf")
+    staff_file = Attachment.objects.create(
+        message=inquiry.messages.order_by("pk").first(),
+        status=Attachment.Status.STORED,
+        storage_name=stored.storage_name,
+        mime_type=stored.mime_type,
+        size=stored.size,
+        name=stored.name,
+    )
+    uploaded = Client(headers={"X-Webchat-Token": token}).post(
+        "/api/v1/webchat/attachments/", {"file": SimpleUploadedFile("boarding.pdf", PDF)}
+    )
+    visitor_file = uploaded.json()["files"][0]["id"]
+    # A suggestion about the office with an evidence file: only internal compliance (compl) and root read it.
+    complaint = complaint_services.complaint_submit(
+        office=office,
+        data={"kind": "suggestion", "anonymous": True, "matter": "Tambah loket"},
+        files=[SimpleUploadedFile("bukti.pdf", PDF)],
+    )
     values = {
         "pk": inquiry.pk,
         "format": "json",
@@ -246,6 +347,10 @@ def world(db, office, other_office, webchat_account):
         "message_id": failed.pk,
         "kind": "telegram",
         "slug": telegram.slug,
+        "attachment_id": staff_file.pk,
+        "requester_id": inquiry.requester_id,
+        "register_number": complaint.register_number,
+        "evidence_id": complaint.evidence_files.get().pk,
     }
     writes = {
         "accounts/login/": {"username": "nobody", "password": "wrong"},
@@ -259,6 +364,7 @@ def world(db, office, other_office, webchat_account):
         "api/v1/tickets/lookup/": {"number": ticket.number, "code": code},
         "api/v1/webchat/sessions/": {"office": office.code},
         "api/v1/webchat/messages/": {"text": "Halo, saya bertanya"},
+        "api/v1/webchat/language/": {"language": "en"},
         "inbox/<pk>/": {"text": "Jawaban kami", "kind": "message"},
         "inbox/<pk>/escalate/": {"unit": unit.pk, "summary": "Mohon arahan"},
         "inbox/<pk>/assign/": {"to_user": staff["officer"].pk},
@@ -267,13 +373,20 @@ def world(db, office, other_office, webchat_account):
         "inbox/<pk>/consultations/<consultation_id>/answer/": {"answer": "Ya, kena."},
         "inbox/<pk>/resolve/": {"outcome": "not_request"},
         "inbox/<pk>/references/": {"kind": "imei", "value": "490154203237518"},
+        "inbox/<pk>/topics/": {"topics": []},
         "inbox/<pk>/presence/": {"typing": "1"},
         "inbox/knowledge/": {"title": "Barang kiriman", "body": "Bea masuk dibebaskan s.d. USD 3.", "is_active": "on"},
         "inbox/tickets/<number>/<action>/[comment]": {"text": "Sudah dicek"},
         "inbox/tickets/<number>/<action>/[answer]": {"text": "Jawaban akhir"},
         "tiket/": {"number": ticket.number, "code": code},
+        "api/v1/complaints/": {"kind": "suggestion", "anonymous": True, "office": office.code, "matter": "Loket"},
+        "pengaduan/": {"office": office.code, "kind": "suggestion", "anonymous": "on", "matter": "Tambah loket"},
+        "kepatuhan/baru/": {"channel": "phone", "office": office.code, "kind": "suggestion", "matter": "Lewat telepon"},
+        "kepatuhan/dari-pertanyaan/<pk>/": {"kind": "complaint", "matter": "Petugas tidak ramah"},
+        "kepatuhan/<register_number>/<action>/[note]": {"text": "Catatan"},
+        "privasi/permintaan/<requester_id>/hapus/": {"reason": "permintaan pemohon", "confirm": "yes"},
     }
-    queries = {"api/v1/units/": f"office={office.code}"}
+    queries = {"api/v1/units/": f"office={office.code}", "sla/live/list/": f"office={office.code}&figure=open"}
     overrides = {
         # escalating needs an inquiry without a ticket: the first one; the escalated one for the rest
         "api/v1/inquiries/<pk>/escalate/": {},
@@ -282,6 +395,10 @@ def world(db, office, other_office, webchat_account):
         "inbox/tickets/<number>/<action>/[take]": {"action": "take"},
         "inbox/tickets/<number>/<action>/[answer]": {"action": "answer"},
         "inbox/tickets/<number>/<action>/[unknown]": {"action": "unknown"},
+        "kepatuhan/<register_number>/<action>/[review]": {"action": "review"},
+        "kepatuhan/<register_number>/<action>/[note]": {"action": "note"},
+        "kepatuhan/<register_number>/<action>/[unknown]": {"action": "unknown"},
+        "api/v1/webchat/attachments/<attachment_id>/": {"attachment_id": visitor_file},
     }
     return {
         "staff": staff,

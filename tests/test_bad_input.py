@@ -296,12 +296,12 @@ def test_unknown_ticket_statuses_are_refused_not_ignored(web):
 
 
 # --- Dates at the edge of the calendar ---------------------------------------------------------------------
-def test_the_sla_page_clamps_dates_at_the_edge_of_the_calendar_and_says_so(web):
-    response = web.get("/sla/?from=0001-01-01&to=9999-12-31")
-    assert response.status_code == 200
-    assert (str(response.context["start"]), str(response.context["end"])) == ("2000-01-01", "2099-12-31")
-    assert flashed(response) == ["warning"]
-    assert web.get("/sla/?from=9999-12-31&to=9999-12-31").status_code == 200
+def test_the_sla_report_refuses_dates_at_the_edge_of_the_calendar_and_says_why(web):
+    # supervision.filters: the report covers 2000-01-01 to 2099-12-31; outside, a 400 that names the range
+    for query in ("from=0001-01-01&to=9999-12-31", "from=9999-12-31&to=9999-12-31", "period=day&on=9999-12-31"):
+        response = web.get(f"/sla/?{query}")
+        assert response.status_code == 400, query
+        assert "2000-01-01" in response.content.decode() and "2099-12-31" in response.content.decode()
 
 
 @pytest.mark.parametrize("query", ["from=9999-12-25&to=9999-12-31", "from=9999-12-31", "from=0001-01-01&to=0001-01-02"])

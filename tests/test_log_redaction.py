@@ -57,9 +57,17 @@ def secrets_in(text: str) -> list[str]:
 
 
 def test_every_handler_formats_through_the_redacting_formatter_and_runserver_lines_too():
+    from django.utils.module_loading import import_string
+
+    from common.logging import RedactingFormatter
+
     formatters = settings.LOGGING["formatters"]
     for name, handler in settings.LOGGING["handlers"].items():
-        assert formatters[handler["formatter"]]["()"] == "common.logging.RedactingFormatter", name
+        # The plain one, or the JSON one (production), which redacts through the same rules.
+        assert issubclass(import_string(formatters[handler["formatter"]]["()"]), RedactingFormatter), name
+        assert "request_id" in handler["filters"], name
+    for formatter in formatters.values():
+        assert issubclass(import_string(formatter["()"]), RedactingFormatter)
     assert settings.LOGGING["loggers"]["django.server"]["handlers"] == ["console"]
     assert settings.CELERY_WORKER_HIJACK_ROOT_LOGGER is False
 

@@ -7,12 +7,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audit.services import audit_record
-from sla.models import Notification
+from sla import notifications
 
+from .masking import masked_excerpt
 from .models import Consultation, Inquiry
 from .permissions import can_answer_consultation, can_work_inquiry
+
+notifications.register_kind("consultation.ask", gettext_noop("%(name)s asks about inquiry #%(id)s: %(q)s"))
+notifications.register_kind(
+    "consultation.answer", gettext_noop("%(name)s answered your consultation on inquiry #%(id)s.")
+)
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 @transaction.atomic
@@ -28,18 +39,11 @@ def consultation_ask(*, inquiry: Inquiry, actor, question: str, to_user=None, to
         inquiry=inquiry, asked_by=actor, to_user=to_user, to_unit=to_unit, question=question
     )
     recipients = [to_user] if to_user else [u for u in [to_unit.coordinator, *to_unit.members.all()] if u]
-    Notification.objects.bulk_create(
-        Notification(
-            user=user,
-            inquiry=inquiry,
-            kind="consultation.ask",
-            text=(
-                _("%(name)s asks about inquiry #%(id)s: %(q)s")
-                % {"name": actor.get_username(), "id": inquiry.pk, "q": question}
-            )[:300],
-        )
-        for user in set(recipients)
-        if user != actor
+    notifications.notify(
+        users=[user for user in recipients if user != actor],
+        inquiry=inquiry,
+        kind="consultation.ask",
+        params={"name": _person(actor), "id": inquiry.pk, "q": masked_excerpt(question)},
     )
     audit_record(
         actor=actor,
@@ -60,14 +64,11 @@ def consultation_answer(*, consultation: Consultation, actor, answer: str) -> Co
         raise ValidationError({"answer": _("Write the answer first.")})
     consultation.answer, consultation.answered_by, consultation.answered_at = answer, actor, timezone.now()
     consultation.save(update_fields=["answer", "answered_by", "answered_at"])
-    Notification.objects.create(
-        user=consultation.asked_by,
+    notifications.notify(
+        users=[consultation.asked_by],
         inquiry=consultation.inquiry,
         kind="consultation.answer",
-        text=(
-            _("%(name)s answered your consultation on inquiry #%(id)s.")
-            % {"name": actor.get_username(), "id": consultation.inquiry_id}
-        )[:300],
+        params={"name": _person(actor), "id": consultation.inquiry_id},
     )
     audit_record(
         actor=actor,

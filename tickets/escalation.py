@@ -8,19 +8,23 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audit.services import audit_record
-from common.aftercommit import on_commit
+from channels_intake import services as transport
+from channels_intake.accounts import email_account_for
+from channels_intake.adapters.email import with_subject
 from offices.models import Office, Role, StaffProfile
 from offices.selectors import zone_label
+from sla import notifications
 from sla import services as sla_services
-from sla.models import Notification
 
 from . import lifecycle
+from .identifiers import mask_text
+from .masking import masked_excerpt
 from .models import Inquiry, Message, Ticket, TicketEvent, Unit
 from .numbering import code_hash, new_verification_code, ticket_number_next
 from .permissions import can_work_inquiry, can_work_ticket, is_coordinator
@@ -44,10 +48,12 @@ def _event(ticket: Ticket, kind: str, author, text: str = "", **changes) -> None
     )
 
 
-def _notify(users, *, inquiry: Inquiry, kind: str, text: str) -> None:
-    Notification.objects.bulk_create(
-        Notification(user=user, inquiry=inquiry, kind=kind, text=text[:300]) for user in {u for u in users if u}
-    )
+notifications.register_masker(mask_text)  # what old notifications render from their stored sentence
+notifications.register_kind("ticket.new", gettext_noop("New ticket %(number)s for %(unit)s."))
+notifications.register_kind("ticket.moved", gettext_noop("Ticket %(number)s moved to %(unit)s: %(reason)s"))
+notifications.register_kind("ticket.request_info", gettext_noop("%(number)s: %(unit)s asks: %(text)s"))
+notifications.register_kind("ticket.approval", gettext_noop("%(number)s: a final answer awaits your approval."))
+notifications.register_kind("ticket.rejected", gettext_noop("%(number)s: answer returned: %(reason)s"))
 
 
 def _local(moment: datetime, office: Office) -> str:
@@ -121,11 +127,11 @@ def inquiry_escalate(*, inquiry: Inquiry, unit: Unit, summary: str, needed: str 
         unit=unit.name,
         number=number,
     )
-    _notify(
-        [unit.coordinator, *unit.members.all()],
+    notifications.notify(
+        users=[unit.coordinator, *unit.members.all()],
         inquiry=inquiry,
         kind="ticket.new",
-        text=_("New ticket %(number)s for %(unit)s.") % {"number": number, "unit": unit.name},
+        params={"number": number, "unit": unit.name},
     )
     return ticket, code
 
@@ -186,12 +192,11 @@ def ticket_request_info(*, ticket: Ticket, actor, text: str, ask: str = "officer
                 for p in StaffProfile.objects.filter(office=ticket.office, role=Role.OFFICER).select_related("user")
             ]
         )
-        _notify(
-            officers,
+        notifications.notify(
+            users=officers,
             inquiry=ticket.inquiry,
             kind="ticket.request_info",
-            text=_("%(number)s: %(unit)s asks: %(text)s")
-            % {"number": ticket.number, "unit": ticket.unit, "text": text},
+            params={"number": ticket.number, "unit": ticket.unit.name, "text": masked_excerpt(text)},
         )
     ticket.status = Ticket.Status.WAITING_INFO
     ticket.save(update_fields=["status"])
@@ -212,12 +217,11 @@ def ticket_reassign(*, ticket: Ticket, actor, unit: Unit, reason: str) -> Ticket
     ticket.unit, ticket.assigned_to, ticket.status = unit, None, Ticket.Status.OPEN
     ticket.save(update_fields=["unit", "assigned_to", "status"])
     _event(ticket, TicketEvent.Kind.REASSIGN, actor, reason, from_unit=previous.name, to_unit=unit.name)
-    _notify(
-        [unit.coordinator, *unit.members.all()],
+    notifications.notify(
+        users=[unit.coordinator, *unit.members.all()],
         inquiry=ticket.inquiry,
-        kind="ticket.new",
-        text=_("Ticket %(number)s moved to %(unit)s: %(reason)s")
-        % {"number": ticket.number, "unit": unit.name, "reason": reason},
+        kind="ticket.moved",
+        params={"number": ticket.number, "unit": unit.name, "reason": masked_excerpt(reason)},
     )
     return ticket
 
@@ -236,11 +240,11 @@ def ticket_answer(*, ticket: Ticket, actor, text: str) -> Ticket:
         ticket.draft_answer, ticket.draft_by, ticket.status = text, actor, Ticket.Status.AWAITING_APPROVAL
         ticket.save(update_fields=["draft_answer", "draft_by", "status"])
         _event(ticket, TicketEvent.Kind.DRAFT, actor, text)
-        _notify(
-            [ticket.unit.coordinator],
+        notifications.notify(
+            users=[ticket.unit.coordinator],
             inquiry=ticket.inquiry,
             kind="ticket.approval",
-            text=_("%(number)s: a final answer awaits your approval.") % {"number": ticket.number},
+            params={"number": ticket.number},
         )
         return ticket
     return _deliver_final(ticket, actor, text)
@@ -257,11 +261,11 @@ def ticket_approve(*, ticket: Ticket, actor, approve: bool = True, reason: str =
         ticket.status = Ticket.Status.IN_PROGRESS
         ticket.save(update_fields=["status"])
         _event(ticket, TicketEvent.Kind.REJECTION, actor, reason)
-        _notify(
-            [ticket.draft_by],
+        notifications.notify(
+            users=[ticket.draft_by],
             inquiry=ticket.inquiry,
             kind="ticket.rejected",
-            text=_("%(number)s: answer returned: %(reason)s") % {"number": ticket.number, "reason": reason},
+            params={"number": ticket.number, "reason": masked_excerpt(reason)},
         )
         return ticket
     ticket.approved_by = actor
@@ -286,11 +290,16 @@ def _deliver_final(ticket: Ticket, author, text: str) -> Ticket:
         reply_enqueue(message=message, inquiry=inquiry)
         note = ""
     elif requester.contact_email:
-        on_commit(
-            lambda: _mail_final_answer(ticket.number, requester.contact_email, text), what=f"{ticket.number} e-mail"
+        # Through the outbox like every channel: retried, with a status; the resolution target is met when the
+        # mail server accepts it (replies.delivery_record), not now.
+        outbound = transport.outbox_enqueue(
+            account=email_account_for(inquiry.office),
+            recipient_id=requester.contact_email,
+            sender_id="",
+            text=_final_answer_mail(ticket.number, text, requester.language),
         )
-        sla_services.target_met(record=inquiry, target="resolution", at=now, by=author)
-        note = _("The channel no longer accepts replies (%(reason)s); sent by e-mail to %(email)s.") % {
+        Message.objects.filter(pk=message.pk).update(outbound=outbound)
+        note = _("The channel no longer accepts replies (%(reason)s); the answer goes by e-mail to %(email)s.") % {
             "reason": window.reason,
             "email": requester.contact_email,
         }
@@ -316,8 +325,12 @@ def _deliver_final(ticket: Ticket, author, text: str) -> Ticket:
     return ticket
 
 
-def _mail_final_answer(number: str, email: str, text: str) -> None:
-    send_mail(_("Answer to your question (ticket %(number)s)") % {"number": number}, text, None, [email])
+def _final_answer_mail(number: str, text: str, language: str = "") -> str:
+    """The outbox text of the final answer's e-mail (subject line, then body), in the requester's language.
+    E-mail is no private channel: identifiers in the answer go masked (the requester has them in full)."""
+    with translation.override(language or "id"):
+        subject = _("Answer to your question (ticket %(number)s)") % {"number": number}
+    return with_subject(subject, mask_text(text))
 
 
 @transaction.atomic

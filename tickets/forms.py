@@ -51,8 +51,22 @@ class ReplyForm(forms.Form):
         ("request_data", _("Request for data (pauses the clock)")),
         ("message", _("Message")),
     ]
-    text = forms.CharField(label=_("Reply"), max_length=MAX_REPLY_LENGTH, widget=forms.Textarea(attrs={"rows": 4}))
+    text = forms.CharField(
+        label=_("Reply"), max_length=MAX_REPLY_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=KIND_CHOICES, initial="answer")
+    # A photo or PDF sent with the reply where the channel takes files (checked by tickets.attachments).
+    file = forms.FileField(
+        label=_("Attach a photo or PDF"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,application/pdf"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("text") or "").strip() and not cleaned.get("file") and "text" not in self.errors:
+            self.add_error("text", _("Write the reply first."))
+        return cleaned
 
 
 class InboxFilterForm(forms.Form):

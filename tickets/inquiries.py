@@ -17,6 +17,7 @@ from channels_intake.models import ChannelAccount
 from offices.models import Role, StaffProfile
 
 from . import lifecycle
+from .attachments import attachments_from_inbound
 from .identifiers import mask_text
 from .models import OPEN_STATUSES, Inquiry, Message
 from .permissions import can_work_inquiry
@@ -89,6 +90,7 @@ def inbound_message_receive(
         platform_id=message.dedupe_key,
         platform_sent_at=message.sent_at,
     )
+    attachments_from_inbound(message=stored, inbound=message, account=account)
     audit_record(
         actor_label="requester",
         action="inquiry.receive" if created else "inquiry.message",

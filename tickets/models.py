@@ -10,7 +10,7 @@ from channels_intake.models import ChannelAccount, OutboundMessage
 from offices.models import Office
 from sla.models import SlaTracked, TargetStatus  # noqa: F401  (TargetStatus: read wherever inquiries are)
 
-from .identifiers import mask
+from .identifiers import mask, mask_text
 
 
 class Requester(models.Model):
@@ -38,7 +38,10 @@ class Requester(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.display_name or _("Anonymous %(id)s") % {"id": self.external_id[-6:]}
+        # Shown in lists and titles: a name someone typed as their NIK or phone number is masked (clause a.1.2).
+        if self.display_name:
+            return mask_text(self.display_name)
+        return _("Anonymous %(id)s") % {"id": self.external_id[-6:]}
 
 
 class Inquiry(SlaTracked):
@@ -84,6 +87,11 @@ class Inquiry(SlaTracked):
     last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
     last_inbound_at = models.DateTimeField(_("last message from requester"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # When its personal content was removed (privacy: retention or an erasure request); the figures stay.
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+    # A reply that finally failed to reach the requester, until someone acts (a retry, a reply that arrives):
+    # marked in the inbox list (SLA_RULES.md: a failed delivery alerts the officer).
+    delivery_failed_at = models.DateTimeField(_("reply failed"), null=True, blank=True)
     topics = models.ManyToManyField("Topic", verbose_name=_("topics"), blank=True, related_name="inquiries")
 
     class Meta:
@@ -131,6 +139,25 @@ class Inquiry(SlaTracked):
             ),
             models.Index(fields=["waiting_until"], condition=Q(status="waiting"), name="inq_waiting_until"),
             models.Index(fields=["requester", "status"], name="inquiry_requester_status"),
+            # The period reports (supervision.reports): an office's inquiries by receipt, with every column the
+            # report's aggregates read, so a month of an office (or of every office) is an index-only scan.
+            models.Index(
+                fields=["office", "received_at"],
+                include=[
+                    "id",
+                    "account",
+                    "assigned_to",
+                    "late_arrival",
+                    "response_status",
+                    "response_due",
+                    "response_met_at",
+                    "response_met_by",
+                    "response_working_seconds",
+                    "resolution_status",
+                    "resolution_due",
+                ],
+                name="inquiry_office_received",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -187,7 +214,62 @@ class Message(models.Model):
         indexes = [models.Index(fields=["inquiry", "created_at"], name="message_inquiry_created")]
 
     def __str__(self) -> str:
-        return f"{self.get_direction_display()}: {self.text[:40]}"
+        return f"{self.get_direction_display()}: {mask_text(self.text)[:40]}"  # admin lists, logs: masked
+
+
+class Attachment(models.Model):
+    """A file in a thread (a photo, a PDF): sent by the requester on any channel, or by an officer with a reply.
+
+    The bytes live in the private storage (``common.storage``: no URL), read only through views that check who
+    asks. A platform's file is recorded at once as pending with the platform's reference (``source``), then fetched
+    by ``tickets.attachments.fetch_attachment``; what cannot be accepted stays in the thread as refused, with why.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being fetched")
+        STORED = "stored", _("Stored")
+        REFUSED = "refused", _("Refused")
+        FAILED = "failed", _("Could not be fetched")
+
+    message = models.ForeignKey(Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="files")
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    storage_name = models.CharField(max_length=255, blank=True)
+    mime_type = models.CharField(_("type"), max_length=100, blank=True, help_text=_("Decided by the content."))
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    name = models.CharField(_("file name"), max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    source = models.JSONField(_("platform reference"), default=dict, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    stored_at = models.DateTimeField(_("stored"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(status="pending"), name="attachment_pending_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.pk} ({self.status})"
+
+    # Why a file was refused (``reason`` of a refused row; a failed row's reason is the platform's own words).
+    REASONS = {
+        "type": _("not a photo or a PDF"),
+        "size": _("larger than the size limit"),
+        "empty": _("empty"),
+        "missing": _("the file was not found"),
+    }
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime_type.startswith("image/")
+
+    @property
+    def why(self) -> str:
+        return str(self.REASONS.get(self.reason, self.reason))
 
 
 # --- Escalation ------------------------------------------------------------------------------------------------

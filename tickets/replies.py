@@ -10,14 +10,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audit.services import audit_record
 from channels_intake import services as transport
 from channels_intake.adapters import ReplyWindow
 from channels_intake.workflow import Delivery
+from offices.models import Role, StaffProfile
+from sla import notifications
 from sla import services as sla_services
 
-from . import lifecycle
+from . import attachments, lifecycle
+from .identifiers import mask_text
 from .models import Inquiry, Message
 from .permissions import can_work_inquiry
 
@@ -37,8 +41,9 @@ def reply_window_for(inquiry: Inquiry, *, now: datetime | None = None) -> ReplyW
     )
 
 
-def reply_enqueue(*, message: Message, inquiry: Inquiry) -> None:
-    """Put an outbound message of `inquiry` in the outbox (inside the caller's transaction).
+def reply_enqueue(*, message: Message, inquiry: Inquiry, attachment: dict | None = None) -> None:
+    """Put an outbound message of `inquiry` in the outbox (inside the caller's transaction), with the stored
+    file `attachment` (``StoredFile.outbox_reference()``) when it carries one.
 
     Refuses (ValidationError) what the platform would refuse: a reply outside its reply window.
     """
@@ -52,20 +57,24 @@ def reply_enqueue(*, message: Message, inquiry: Inquiry) -> None:
         sender_id=requester.reply_from_id,
         text=message.text,
         tag=window.tag,
+        attachment=attachment,
     )
     Message.objects.filter(pk=message.pk).update(outbound=message.outbound)
 
 
 @transaction.atomic
-def reply_send(*, inquiry: Inquiry, author, text: str, kind: str = "answer", check_office: bool = True) -> Message:
+def reply_send(
+    *, inquiry: Inquiry, author, text: str, kind: str = "answer", check_office: bool = True, file=None
+) -> Message:
     """An officer's reply to the requester: stored, put in the outbox, delivered by the worker.
 
-    A request for data (`kind="request_data"`) sets the inquiry waiting for the requester.
+    A request for data (`kind="request_data"`) sets the inquiry waiting for the requester. `file` (an upload):
+    a photo or PDF sent with the text where the channel takes files (``tickets.attachments``).
     """
     if check_office and not can_work_inquiry(author, inquiry):
         raise PermissionDenied(_("You cannot reply to inquiries of another office."))
     text = (text or "").strip()
-    if not text:
+    if not text and file is None:
         raise ValidationError({"text": _("Write the reply first.")})
     if len(text) > MAX_REPLY_LENGTH:
         raise ValidationError({"text": _("A reply is at most %(n)d characters.") % {"n": MAX_REPLY_LENGTH}})
@@ -75,11 +84,19 @@ def reply_send(*, inquiry: Inquiry, author, text: str, kind: str = "answer", che
     if inquiry.status == Inquiry.Status.CLOSED:
         raise ValidationError({"text": _("This inquiry is closed.")})
 
+    stored = None
+    if file is not None:
+        window = reply_window_for(inquiry)
+        if not window.allowed:  # before the file is kept: the platform would refuse the reply anyway
+            raise ValidationError({"text": window.reason})
+        stored = attachments.reply_file_store(kind=inquiry.account.kind, file=file)
     now = timezone.now()
     message = Message.objects.create(
         inquiry=inquiry, direction=Message.Direction.OUTBOUND, kind=REPLY_KINDS[kind], author=author, text=text
     )
     changes = {"message": message.pk, "kind": kind}
+    if stored is not None:
+        changes["attachment"] = attachments.reply_file_attach(message=message, stored=stored).pk
     if inquiry.assigned_to_id is None:
         inquiry.assigned_to = author
         changes["assigned_to"] = author.get_username()
@@ -87,7 +104,7 @@ def reply_send(*, inquiry: Inquiry, author, text: str, kind: str = "answer", che
     if kind == "request_data":
         lifecycle.inquiry_wait(inquiry=inquiry, at=now, by=author)
     inquiry.save()
-    reply_enqueue(message=message, inquiry=inquiry)
+    reply_enqueue(message=message, inquiry=inquiry, attachment=stored.outbox_reference() if stored else None)
     audit_record(actor=author, action="inquiry.reply", obj=inquiry, office_code=inquiry.office.code, changes=changes)
     return message
 
@@ -110,12 +127,64 @@ def delivery_record(*, delivery: Delivery) -> None:
         if first_id:
             Message.objects.filter(pk=message.pk).update(platform_id=first_id)
         reply_delivered(message=message, at=delivery.at)
+        Inquiry.objects.filter(pk=message.inquiry_id, delivery_failed_at__isnull=False).update(delivery_failed_at=None)
         return
+    inquiry = message.inquiry
     audit_record(
         action="outbound.failed",
-        obj=message.inquiry,
-        office_code=message.inquiry.office.code,
+        obj=inquiry,
+        office_code=inquiry.office.code,
         changes={"message": message.pk, "reason": delivery.reason[:500], "attempts": delivery.attempts},
+    )
+    Inquiry.objects.filter(pk=inquiry.pk).update(delivery_failed_at=delivery.at)
+    _alert_failed_delivery(message=message, inquiry=inquiry, reason=delivery.reason, at=delivery.at)
+
+
+notifications.register_kind(
+    "reply.failed",
+    gettext_noop("Inquiry #%(id)s: your reply could not be delivered (%(reason)s). Try again or answer another way."),
+)
+notifications.register_kind(
+    "reply.failed_at_risk",
+    gettext_noop(
+        "Inquiry #%(id)s: a reply by %(name)s could not be delivered (%(reason)s) and its target is %(state)s."
+    ),
+)
+
+
+def _target_in_danger(inquiry: Inquiry, target: str, at: datetime) -> str:
+    """ "breached", "at risk" or "" for the target this reply was meant to meet."""
+    status = getattr(inquiry, f"{target}_status")
+    if status == "breached":
+        return "breached"
+    at_risk_at = getattr(inquiry, f"{target}_at_risk_at")
+    return "at risk" if status == "running" and at_risk_at is not None and at_risk_at <= at else ""
+
+
+def _alert_failed_delivery(*, message: Message, inquiry: Inquiry, reason: str, at: datetime) -> None:
+    """SLA_RULES.md: a reply that finally fails alerts its officer, and the coordinator when the target it was
+    meant to meet is at risk or breached. The reason is the platform's, shortened, identifiers masked."""
+    short = mask_text(reason.strip().splitlines()[0] if reason.strip() else "")[:120]
+    if message.author_id:
+        notifications.notify(
+            users=[message.author], kind="reply.failed", params={"id": inquiry.pk, "reason": short}, inquiry=inquiry
+        )
+    target = "resolution" if message.kind == Message.Kind.FINAL_ANSWER else "response"
+    state = _target_in_danger(inquiry, target, at)
+    if not state:
+        return
+    coordinators = [
+        profile.user
+        for profile in StaffProfile.objects.filter(
+            office_id=inquiry.office_id, role=Role.COORDINATOR, user__is_active=True
+        ).select_related("user")
+    ]
+    author = message.author.get_full_name() or message.author.get_username() if message.author_id else "—"
+    notifications.notify(
+        users=coordinators,
+        kind="reply.failed_at_risk",
+        params={"id": inquiry.pk, "name": author, "reason": short, "state": notifications.term(state)},
+        inquiry=inquiry,
     )
 
 
@@ -126,6 +195,7 @@ def outbound_retry(*, message: Message, actor) -> None:
         raise PermissionDenied(_("You cannot retry replies of another office."))
     if message.outbound_id is None or not transport.outbox_retry(outbound_id=message.outbound_id):
         raise ValidationError(_("Only a failed reply can be sent again."))
+    Inquiry.objects.filter(pk=message.inquiry_id).update(delivery_failed_at=None)  # someone acted
     audit_record(
         actor=actor,
         action="outbound.retry",

@@ -110,7 +110,9 @@ def _search(term: str) -> Q:
 
 def inquiry_detail(*, user, pk: int) -> Inquiry:
     """One inquiry with its thread (messages, authors, delivery state) in a fixed number of queries."""
-    messages = Message.objects.select_related("author", "outbound").order_by("created_at", "id")
+    messages = (
+        Message.objects.select_related("author", "outbound").prefetch_related("files").order_by("created_at", "id")
+    )
     return (
         visible_inquiries(user, Inquiry.objects.all())
         .select_related("office", "account", "requester", "assigned_to")

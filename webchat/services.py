@@ -17,10 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from channels_intake.adapters import WebchatAdapter, get_adapter
 from channels_intake.models import ChannelAccount
 from channels_intake.services import inbound_message_file_now
-from tickets.models import Message
+from tickets.models import Message, Requester
 from tickets.requesters import requester_register
 
 from .models import WebchatSession
@@ -65,6 +66,33 @@ def webchat_session_start(
         ip_address=ip_address,
     )
     return session, token
+
+
+def webchat_language(value: str) -> str:
+    """One of settings.LANGUAGES; Indonesian when unsure."""
+    return value if value in {code for code, _name in settings.LANGUAGES} else "id"
+
+
+@transaction.atomic
+def webchat_session_language_set(*, session: WebchatSession, language: str) -> WebchatSession:
+    """The visitor chose the widget's language: their session and their requester follow it, so the promise,
+    the acknowledgement and every message we send them (the ticket number included) are in that language."""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationError({"language": _("Choose Indonesian or English.")})
+    before = session.language
+    if before == language and session.requester.language == language:
+        return session
+    WebchatSession.objects.filter(pk=session.pk).update(language=language)
+    Requester.objects.filter(pk=session.requester_id).update(language=language)
+    session.language = session.requester.language = language
+    audit_record(
+        actor_label="requester",
+        action="webchat.language",
+        obj=session,
+        office_code=session.account.office.code,
+        changes={"before": {"language": before}, "after": {"language": language}},
+    )
+    return session
 
 
 # A poll every few seconds must not write the row each time: last_seen_at moves at most once a minute.

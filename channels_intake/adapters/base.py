@@ -214,6 +214,68 @@ class PermanentSendError(SendError):
     """Any other 4xx: retrying will not help. ``reason`` is the platform's own error message."""
 
 
+@dataclass(frozen=True)
+class MediaSource:
+    """Where the bytes of a platform attachment can be read: the URL and the headers that open it.
+
+    Built by an adapter's ``media_source`` (which may ask the platform first: WhatsApp's media id, Telegram's
+    getFile); ``channels_intake.media`` then streams the bytes with a size cap. ``secrets`` (tokens in the URL)
+    are scrubbed from every error.
+    """
+
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+    name: str = ""  # a file name the platform gives, when the message did not carry one
+
+
+class MediaFetchError(Exception):
+    """The bytes of an attachment could not be had. ``reason`` is safe to store and show (never a token);
+    ``transient`` (timeouts, 5xx, 429) says a later attempt may succeed."""
+
+    def __init__(self, reason: str, *, transient: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.transient = transient
+
+
+class MediaTooLarge(MediaFetchError):
+    """The platform's file is larger than we accept (refused, not retried)."""
+
+
+def web_media_url(url: str) -> str:
+    """``url`` when it is an absolute http(s) URL (the only kind we ever fetch), else ""."""
+    return url if url.lower().startswith(("https://", "http://")) and len(url) < 4096 else ""
+
+
+def get_json(
+    url: str,
+    *,
+    timeout: float,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
+    secrets: Sequence[str] = (),
+) -> Any:
+    """GET a platform's JSON lookup (a media id's URL, Telegram's getFile); failures are MediaFetchErrors."""
+    try:
+        response = requests.get(url, headers=dict(headers or {}), params=dict(params or {}), timeout=timeout)
+    except requests.Timeout:
+        raise MediaFetchError(f"timeout after {timeout}s", transient=True) from None
+    except requests.ConnectionError as exc:
+        raise MediaFetchError(f"connection error ({type(exc).__name__})", transient=True) from None
+    except requests.RequestException as exc:
+        raise MediaFetchError(f"request failed ({type(exc).__name__})") from None
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    status = response.status_code
+    if 200 <= status < 300 and isinstance(data, dict):
+        return data
+    reason = _scrub(default_error_reason(data, response) if status >= 300 else "answer is not a JSON object", secrets)
+    raise MediaFetchError(f"HTTP {status}: {reason[:200]}", transient=status == 429 or status >= 500)
+
+
 # ---------------------------------------------------------------------------------------------
 # What a platform is: facts each adapter declares
 # ---------------------------------------------------------------------------------------------
@@ -589,8 +651,10 @@ def post_json(
     retry_after: Callable[[Any, requests.Response], float | None] | None = None,
     is_transient: Callable[[Any, requests.Response], bool] | None = None,
     secrets: Sequence[str] = (),
+    files: Mapping[str, Any] | None = None,
 ) -> Any:
-    """POST ``payload`` as JSON and return the decoded JSON answer (None if it is not JSON).
+    """POST ``payload`` as JSON and return the decoded JSON answer (None if it is not JSON). With ``files``
+    (requests' ``files=``), the payload goes as the form fields of a multipart body instead.
 
     Failures become SendErrors: timeouts, connection errors, 5xx and 429 are transient (with the
     Retry-After header, or ``retry_after``'s platform-specific value); other non-2xx answers are
@@ -599,7 +663,10 @@ def post_json(
     exceptions are not chained, because their text carries the URL.
     """
     try:
-        response = requests.post(url, json=payload, headers=dict(headers or {}), timeout=timeout)
+        if files:
+            response = requests.post(url, data=payload, files=files, headers=dict(headers or {}), timeout=timeout)
+        else:
+            response = requests.post(url, json=payload, headers=dict(headers or {}), timeout=timeout)
     except requests.Timeout as exc:
         raise TransientSendError(f"timeout after {timeout}s ({type(exc).__name__})") from None
     except requests.ConnectionError as exc:

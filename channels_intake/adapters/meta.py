@@ -24,6 +24,8 @@ from .base import (
     Credentials,
     HandshakeResponse,
     InboundMessage,
+    MediaFetchError,
+    MediaSource,
     ParseResult,
     PayloadError,
     ReplyWindowRule,
@@ -44,6 +46,7 @@ from .base import (
     short_repr,
     split_text,
     to_float,
+    web_media_url,
 )
 
 CHANNEL_BY_OBJECT = {"page": "messenger", "instagram": "instagram"}
@@ -275,6 +278,15 @@ class MetaAdapter:
             return as_text(data.get("message_id")) if isinstance(data, dict) else ""
 
         return send_chunks(split_text(text, self.text_limit)[skip:], send_one)
+
+    def media_source(
+        self, creds: Credentials, attachment: Attachment, *, base_url: str, timeout: float = 10.0
+    ) -> MediaSource:
+        """Messenger and Instagram put a signed CDN URL in the attachment's payload: it opens without a token."""
+        url = web_media_url(attachment.url)
+        if not url:
+            raise MediaFetchError("the attachment has no http(s) URL")
+        return MediaSource(url=url)
 
 
 def _without_repeated_stickers(attachments: Iterable[Attachment]) -> tuple[Attachment, ...]:

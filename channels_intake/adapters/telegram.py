@@ -23,6 +23,8 @@ from .base import (
     Credentials,
     HandshakeResponse,
     InboundMessage,
+    MediaFetchError,
+    MediaSource,
     ParseResult,
     PayloadError,
     PermanentSendError,
@@ -33,6 +35,7 @@ from .base import (
     constant_time_equals,
     from_epoch,
     get_header,
+    get_json,
     gettext_noop,
     load_json,
     member,
@@ -183,6 +186,62 @@ class TelegramAdapter:
             return as_text(result.get("message_id")) if isinstance(result, dict) else ""
 
         return send_chunks(split_text(text, self.text_limit, length=utf16_length)[skip:], send_one)
+
+    def media_source(
+        self, creds: Credentials, attachment: Attachment, *, base_url: str, timeout: float = 10.0
+    ) -> MediaSource:
+        """``getFile`` turns the message's file_id into a file_path, downloaded from ``/file/bot<token>/<path>``
+        (the token is in both URLs: scrubbed from every error)."""
+        if not attachment.platform_id:
+            raise MediaFetchError("the Telegram attachment has no file_id")
+        token = quote(creds.access_token, safe=":")
+        secrets = (creds.access_token, token)
+        data = get_json(
+            f"{base_url.rstrip('/')}/bot{token}/getFile",
+            params={"file_id": attachment.platform_id},
+            timeout=timeout,
+            secrets=secrets,
+        )
+        result = data.get("result") if data.get("ok") is not False else None
+        file_path = as_text(result.get("file_path")) if isinstance(result, dict) else ""
+        if not file_path or ".." in file_path.split("/"):
+            raise MediaFetchError(as_text(data.get("description")) or "getFile gave no file_path")
+        return MediaSource(
+            url=f"{base_url.rstrip('/')}/file/bot{token}/{quote(file_path, safe='/')}",
+            secrets=secrets,
+            name=file_path.rsplit("/", 1)[-1],
+        )
+
+    def send_file(
+        self,
+        creds: Credentials,
+        recipient_id: str,
+        *,
+        content: bytes,
+        mime_type: str,
+        name: str,
+        base_url: str,
+        timeout: float = 10.0,
+    ) -> str:
+        """One file as multipart: a JPEG or PNG with ``sendPhoto`` (shown as a photo), anything else with
+        ``sendDocument``. Returns the platform's message id."""
+        photo = mime_type in ("image/jpeg", "image/png")
+        method, field = ("sendPhoto", "photo") if photo else ("sendDocument", "document")
+        token = quote(creds.access_token, safe=":")
+        data = post_json(
+            f"{base_url.rstrip('/')}/bot{token}/{method}",
+            {"chat_id": recipient_id},
+            files={field: (name, content, mime_type)},
+            timeout=timeout,
+            error_reason=_error_reason,
+            error_code=_error_code,
+            retry_after=_retry_after,
+            secrets=(creds.access_token, token),
+        )
+        if isinstance(data, dict) and data.get("ok") is False:
+            raise _error_from_body(data)
+        result = data.get("result") if isinstance(data, dict) else None
+        return as_text(result.get("message_id")) if isinstance(result, dict) else ""
 
 
 def _display_name(user: dict[str, Any]) -> str:

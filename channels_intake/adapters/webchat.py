@@ -5,7 +5,10 @@ there is no handshake and no signature; and replies are not pushed anywhere, bec
 polls our database, so sending is a no-op that succeeds.
 
 Body: ``{"id": "<client message id>", "session": "<session id>", "text": "...", "name": "",
-"sent_at": "<optional ISO 8601>", "office": "<optional office code>"}``, built by ``webchat.services``.
+"sent_at": "<optional ISO 8601>", "office": "<optional office code>", "attachments": [{"kind": "image",
+"platform_id": "upload:<stored name>", "name": "invoice.pdf"}]}``, built by ``webchat.services`` and
+``webchat.attachments`` (a visitor's file is checked and stored before its message is built; ``attachments`` is
+optional).
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ class WebchatAdapter:
         office = payload.get("office") or ""
         if not isinstance(text, str) or not isinstance(name, str) or not isinstance(office, str):
             raise PayloadError("text, name and office must be strings")
+        files = _uploads(payload.get("attachments"))
         return ParseResult(
             messages=(
                 InboundMessage(
@@ -68,7 +72,7 @@ class WebchatAdapter:
                     sent_at=_sent_at(payload.get("sent_at")),
                     recipient_id=office,
                     channel="webchat",
-                    attachments=() if text.strip() else (Attachment(kind="other"),),
+                    attachments=files or (() if text.strip() else (Attachment(kind="other"),)),
                 ),
             )
         )
@@ -85,6 +89,37 @@ class WebchatAdapter:
         skip: int = 0,
     ) -> SendResult:
         return SendResult(platform_ids=())
+
+    def send_file(
+        self,
+        creds: Credentials,
+        recipient_id: str,
+        *,
+        content: bytes,
+        mime_type: str,
+        name: str,
+        base_url: str = "",
+        timeout: float = 10.0,
+    ) -> str:
+        """Nothing to push: the visitor downloads the file from the thread the widget polls."""
+        return ""
+
+
+def _uploads(value: object) -> tuple[Attachment, ...]:
+    """The files of a widget message (``webchat.attachments`` stored them first): image or file, by reference."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise PayloadError("attachments must be a list")
+    found = []
+    for item in value:
+        if not isinstance(item, dict) or item.get("kind") not in ("image", "file"):
+            raise PayloadError("each attachment is an object of kind image or file")
+        reference, name = item.get("platform_id"), item.get("name") or ""
+        if not isinstance(reference, str) or not reference or not isinstance(name, str):
+            raise PayloadError("an attachment needs its platform_id and a string name")
+        found.append(Attachment(kind=item["kind"], platform_id=reference, name=name))
+    return tuple(found)
 
 
 def _sent_at(value: object) -> datetime | None:

@@ -29,6 +29,8 @@ from .base import (
     Credentials,
     HandshakeResponse,
     InboundMessage,
+    MediaFetchError,
+    MediaSource,
     ParseResult,
     PayloadError,
     SendResult,
@@ -48,6 +50,7 @@ from .base import (
     send_chunks,
     split_text,
     to_float,
+    web_media_url,
 )
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
@@ -179,6 +182,17 @@ class XAdapter:
             return as_text(result.get("dm_event_id")) if isinstance(result, dict) else ""
 
         return send_chunks(split_text(text, self.text_limit)[skip:], send_one)
+
+    def media_source(
+        self, creds: Credentials, attachment: Attachment, *, base_url: str, timeout: float = 10.0
+    ) -> MediaSource:
+        """A DM's media (``media_url_https`` on ton.twitter.com) opens only with the account's own authorisation,
+        the one replies go out with."""
+        url = web_media_url(attachment.url)
+        if not url:
+            raise MediaFetchError("the direct message's media has no http(s) URL")
+        headers = {"Authorization": f"Bearer {creds.access_token}"}
+        return MediaSource(url=url, headers=headers, secrets=(creds.access_token,))
 
 
 def _content(data: dict[str, Any]) -> tuple[str, tuple[Attachment, ...]]:

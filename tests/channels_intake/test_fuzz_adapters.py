@@ -145,7 +145,8 @@ def test_parse_of_arbitrary_json_raises_only_payload_error(kind, value):
     assert_parse_contract(kind, _encode(value))
 
 
-@pytest.mark.parametrize("kind", KINDS)
+# Kinds that receive something to parse (e-mail only sends: it has no real payload to damage).
+@pytest.mark.parametrize("kind", [kind for kind in KINDS if FIXTURE_BODIES[kind]])
 @FUZZ
 @given(data=st.data())
 def test_parse_of_a_damaged_real_payload_raises_only_payload_error(kind, data):

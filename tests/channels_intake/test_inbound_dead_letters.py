@@ -124,8 +124,8 @@ def test_healthz_counts_events_kept_for_review_dead_and_failing(client, account,
     response = client.get("/healthz")
     data = response.json()
     assert data["intake"] == {"kept_for_review": 2, "dead": 1, "failed": 1}
-    # The existing fields and the status rule are unchanged: the counts inform, they do not fail the probe.
-    assert set(data) == {"status", "down", "checks", "intake"}
+    # The counts inform, they do not fail the probe (a stalled backlog does: tests/test_healthz.py).
+    assert set(data) == {"status", "down", "checks", "intake", "backlog"}
     assert response.status_code == (200 if not data["down"] else 503)
     assert response.status_code == before.status_code
 
@@ -133,7 +133,8 @@ def test_healthz_counts_events_kept_for_review_dead_and_failing(client, account,
 def test_healthz_counts_in_a_fixed_number_of_queries(client, account, django_assert_num_queries):
     for key in ("a", "b", "c"):
         InboundEvent.objects.create(account=account, dedupe_key=f"invalid:{key}", status=InboundEvent.Status.INVALID)
-    with django_assert_num_queries(2):  # SELECT 1, and one count grouped by status
+    # SELECT 1, one count grouped by status, the oldest pending event and the oldest due reply.
+    with django_assert_num_queries(4):
         client.get("/healthz")
 
 

@@ -21,7 +21,7 @@ from channels_intake.adapters.base import utf16_length
 
 
 def test_every_platform_is_registered_under_its_kind():
-    assert registry.kinds() == ["meta", "telegram", "webchat", "whatsapp", "x"]
+    assert registry.kinds() == ["email", "meta", "telegram", "webchat", "whatsapp", "x"]
     for kind in registry.kinds():
         adapter = get_adapter(kind)
         assert adapter.kind == kind

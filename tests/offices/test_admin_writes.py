@@ -442,7 +442,7 @@ def test_an_office_over_its_limit_reports_its_real_count(admin_client, small_off
 
     response = admin_client.post(
         f"/admin/offices/staffprofile/{officers[0].pk}/change/",
-        {"office": small_office.pk, "role": Role.OFFICER, "language": "id"},  # on duty switched off
+        {"office": small_office.pk, "role": Role.OFFICER, "language": "id", "is_active": "on"},  # off duty
     )
 
     assert response.status_code == 200

@@ -153,3 +153,79 @@ def test_a_typology_change_in_the_office_admin_is_refused_once_with_the_real_cou
     assert "kini memiliki 3 petugas aktif dan akan menjadi 3" in page and "paling banyak 2" in page
     office.refresh_from_db()
     assert office.typology.name == "KPPBC TMP A"
+
+
+# --- Reactivation outside the admin, and the models' own full_clean ------------------------------------------
+def test_reactivating_through_the_service_is_refused_over_the_limit_and_audited_within_it(full_office):
+    from audit.models import AuditEvent
+    from offices.services import user_active_set
+
+    sleeper = factories.StaffFactory(office=full_office, role=Role.OFFICER, user__is_active=False).user
+    with pytest.raises(ValidationError) as error, translation.override("id"):
+        user_active_set(user=sleeper, active=True)
+    assert "kini memiliki 2 petugas aktif dan akan menjadi 3" in " ".join(error.value.message_dict["is_active"])
+    sleeper.refresh_from_db()
+    assert sleeper.is_active is False
+
+    leaver = full_office.staff.select_related("user").exclude(user=sleeper).first().user
+    assert user_active_set(user=leaver, active=False) is True
+    assert user_active_set(user=sleeper, active=True) is True
+    sleeper.refresh_from_db()
+    assert sleeper.is_active is True
+    assert [e.action for e in AuditEvent.objects.filter(action__startswith="user.").order_by("id")] == [
+        "user.deactivate",
+        "user.activate",
+    ]
+
+
+def test_a_plain_user_save_cannot_reactivate_an_officer_over_the_limit(full_office):
+    sleeper = factories.StaffFactory(office=full_office, role=Role.OFFICER, user__is_active=False).user
+    sleeper.is_active = True
+    with pytest.raises(ValidationError):
+        sleeper.save()
+    sleeper.refresh_from_db()
+    assert sleeper.is_active is False
+    sleeper.first_name = "Masih nonaktif"
+    sleeper.save()  # other changes of an inactive officer are fine
+    sleeper.save(update_fields=["last_login"])
+
+
+def test_a_login_save_costs_no_limit_query(full_office, django_assert_num_queries):
+    user = full_office.staff.select_related("user").first().user
+    with django_assert_num_queries(1):
+        user.save(update_fields=["last_login"])
+
+
+def test_an_office_full_clean_refuses_a_typology_too_small(db):
+    office = factories.OfficeFactory(typology=factories.TypologyFactory(name="KPPBC TMP A", officer_limit=4))
+    for _ in range(3):
+        factories.StaffFactory(office=office, role=Role.OFFICER)
+    office.typology = factories.TypologyFactory(name="KPPBC TMP C", officer_limit=2)
+    with pytest.raises(ValidationError) as error, translation.override("id"):
+        office.full_clean()
+    (message,) = error.value.message_dict["typology"]
+    assert "kini memiliki 3 petugas aktif dan akan menjadi 3" in message and "paling banyak 2" in message
+
+
+def test_a_typology_full_clean_refuses_a_limit_below_an_office(db):
+    typology = factories.TypologyFactory(name="KPPBC TMP A", officer_limit=4)
+    office = factories.OfficeFactory(typology=typology)
+    for _ in range(3):
+        factories.StaffFactory(office=office, role=Role.OFFICER)
+    typology.officer_limit = 2
+    with pytest.raises(ValidationError) as error, translation.override("id"):
+        typology.full_clean()
+    assert f"{office} sudah memiliki 3 petugas aktif" in error.value.message_dict["officer_limit"][0]
+    typology.officer_limit = 3
+    typology.full_clean()
+
+
+def test_an_admin_role_gives_access_to_the_admin_site(db):
+    from audit.models import AuditEvent
+
+    office = factories.OfficeFactory()
+    user = factories.UserFactory()
+    profile = staff_assign(user=user, office=office, role=Role.ADMIN)
+    user.refresh_from_db()
+    assert user.is_staff is True
+    assert AuditEvent.objects.get(action="staff.assign", object_id=str(profile.pk)).changes["is_staff"] is True

@@ -491,14 +491,12 @@ def test_the_dashboard_reports_met_rates_by_office_and_officer(
         reply_send(inquiry=late, author=officer, text="Jawaban", kind="answer")
     Inquiry.objects.filter(pk=spam.pk).update(response_status=TargetStatus.CANCELLED)
     client.force_login(staff[Role.HEAD])
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(22):  # the period report (supervision.reports): SQLite ranks percentiles apart
         page = client.get("/sla/?from=2026-12-01&to=2026-12-31")
     report = page.context["report"]
     assert report["total"]["received"] == 3
-    assert report["total"]["response_rate"] == 50.0  # the spam inquiry is not counted
-    assert report["total"]["avg_response_minutes"] == pytest.approx((30 + 115) / 2, abs=0.1)
-    assert [
-        (r["response_met_by__username"], r["response_met"], r["response_breached"]) for r in report["by_officer"]
-    ] == [(officer.username, 1, 1)]
+    assert report["total"]["response_met_rate"] == 50.0  # the spam inquiry is not counted
+    assert report["total"]["response_minutes_mean"] == pytest.approx((30 + 115) / 2, abs=0.1)
+    assert [(r["key"], r["response_met"], r["response_breached"]) for r in report["by_officer"]] == [(officer.pk, 1, 1)]
     other = client.get("/sla/?from=2027-01-01&to=2027-01-31").context["report"]
-    assert other["total"]["received"] == 0 and other["total"]["response_rate"] is None
+    assert other["total"]["received"] == 0 and other["total"]["response_met_rate"] is None

@@ -1,7 +1,10 @@
 """The web-chat widget's texts (`static/webchat/widget.js`): every text exists in Indonesian and in English, and
 every `T.<key>` the code uses is in both tables, so the widget never shows "undefined" in either language.
 
-The tables are read from the JavaScript source itself: `var T = { id: {...}, en: {...} }[lang];`.
+The tables are read from the JavaScript source itself: `var TEXTS = { id: {...}, en: {...} };` (the visitor can
+switch languages, so both are kept; `T` is the chosen one). Sentences about time (the promise, today's hours, the
+deadline and why) are the server's (`webchat/promise.py`, translated through Django's catalogue): the widget has
+no number of minutes of its own.
 """
 
 import re
@@ -34,12 +37,11 @@ def _object_body(source: str, start: int) -> tuple[str, int]:
     raise AssertionError("unbalanced braces in the widget's text table")
 
 
-def widget_tables(source: str) -> dict[str, list[tuple[str, str]]]:
-    """{language: [(key, text), ...]} from the widget's `var T = {...}[lang]` table, in source order."""
-    table = re.search(r"var T = (\{)", source)
-    assert table, "the widget's text table `var T = {...}` is not in widget.js"
+def _languages(source: str, name: str) -> tuple[dict[str, list[tuple[str, str]]], int]:
+    """{language: [(key, text), ...]} of the table `var <name> = {...}`, and the index after it."""
+    table = re.search(rf"var {name} = (\{{)", source)
+    assert table, f"the widget's text table `var {name} = {{...}}` is not in widget.js"
     body, end = _object_body(source, table.start(1))
-    assert source[end:].startswith("[lang]"), "the text table is not indexed by the language"
     languages = {}
     position = 0
     for language in re.finditer(r"(\w+)\s*:\s*\{", body):
@@ -47,11 +49,18 @@ def widget_tables(source: str) -> dict[str, list[tuple[str, str]]]:
             continue
         texts, position = _object_body(body, language.end() - 1)
         languages[language.group(1)] = [(m.group(1), m.group(2)[1:-1]) for m in ENTRY.finditer(texts)]
+    return languages, end
+
+
+def widget_tables(source: str) -> dict[str, list[tuple[str, str]]]:
+    """{language: [(key, text), ...]} from the widget's `var TEXTS = {...};` table, in source order."""
+    languages, end = _languages(source, "TEXTS")
+    assert re.match(r";\s*var T = TEXTS\[lang\];", source[end:]), "the texts in use are not the chosen language's"
     return languages
 
 
 def test_the_parser_sees_a_missing_text():
-    source = 'var T = { id: { a: "satu", b: "dua {x}" }, en: { a: "one" } }[lang]; T.a; T.b;'
+    source = 'var TEXTS = { id: { a: "satu", b: "dua {x}" }, en: { a: "one" } }; var T = TEXTS[lang]; T.a; T.b;'
     assert widget_tables(source) == {"id": [("a", "satu"), ("b", "dua {x}")], "en": [("a", "one")]}
 
 
@@ -85,7 +94,43 @@ def test_no_text_is_given_twice_or_left_empty(tables):
 
 def test_every_text_the_code_uses_is_in_both_tables(source, tables):
     used = set(re.findall(r"\bT\.([A-Za-z_$][\w$]*)", source))
-    assert "answerBy" in used  # the deadline sentence: "undefined Thursday 3 December 16:00 WITA" before
+    assert {"complaint", "language", "received"} <= used
     for language, entries in tables.items():
         missing = used - {key for key, _text in entries}
         assert missing == set(), f"the widget uses texts missing from {language!r}: {sorted(missing)}"
+
+
+def test_the_widget_has_no_response_target_of_its_own(source, tables):
+    """The 55 (or whatever the office's policy says) and the hours come from the server, never from the widget."""
+    for language, entries in tables.items():
+        assert [text for _key, text in entries if re.search(r"\d", text)] == [], f"{language}: a number in a text"
+    assert "data.acknowledgement" in source and "info.promise_text" in source and "info.now_text" in source
+
+
+def test_every_string_the_widget_shows_from_the_server_is_translated():
+    """The server's sentences are Django msgids: each has its Indonesian translation in the catalogue."""
+    import ast
+
+    import polib
+
+    promise = (WIDGET.parents[2] / "webchat" / "promise.py").read_text(encoding="utf-8")
+    msgids = set()
+    for node in ast.walk(ast.parse(promise)):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") in {"_", "ngettext"}:
+            msgids.add(node.args[0].value)
+    assert len(msgids) >= 12
+    catalogue = polib.pofile(str(WIDGET.parents[2] / "locale" / "id" / "LC_MESSAGES" / "django.po"))
+    translated = {entry.msgid for entry in catalogue if entry.translated() and not entry.obsolete}
+    assert msgids - translated == set()
+
+
+def test_every_text_table_of_the_widget_has_both_languages(source):
+    """Parts of the widget may keep their texts in tables of their own (`var FILE_TEXTS = {...}`): each has the
+    same keys, none empty, in Indonesian and English."""
+    found = re.findall(r"var (\w*TEXTS) = \{", source)
+    assert "TEXTS" in found
+    for name in found:
+        languages = {language: dict(entries) for language, entries in _languages(source, name)[0].items()}
+        assert set(languages) == {"id", "en"}, name
+        assert set(languages["id"]) == set(languages["en"]), f"{name}: keys differ between the languages"
+        assert all(text.strip() for texts in languages.values() for text in texts.values()), f"{name}: empty text"

@@ -8,9 +8,17 @@ from rest_framework.response import Response
 
 from common.api import error_responses
 from sla.selectors import sla_badges
-from tickets import replies, selectors
+from tickets import masking, replies, selectors
+from tickets.models import Message
 
-from .serializers import InquiryDetailOutput, InquiryFilterInput, InquiryOutput, MessageOutput, ReplyInput
+from .serializers import (
+    InquiryDetailOutput,
+    InquiryFilterInput,
+    InquiryOutput,
+    MessageOutput,
+    MessageRevealOutput,
+    ReplyInput,
+)
 
 
 @extend_schema_view(
@@ -49,6 +57,19 @@ class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         inquiry = self._inquiry(queryset, kwargs["pk"])
         badges = sla_badges([inquiry], now=timezone.now())
         return Response(InquiryDetailOutput(inquiry, context={"badges": badges}).data)
+
+    @extend_schema(request=None, responses={200: MessageRevealOutput, **error_responses(401, 403, 404)})
+    @action(detail=True, methods=["post"], url_path=r"messages/(?P<message_id>[0-9]+)/reveal")
+    def reveal(self, request, pk=None, message_id=None, **kwargs):  # kwargs: `format` of the `reveal.json` route
+        """A message's text with its identifiers in full (lists and the detail mask them): for an officer of the
+        inquiry's office; the reveal is written to the audit log."""
+        inquiry = self._inquiry(selectors.inquiry_list(user=request.user), pk)
+        if int(message_id) > selectors.MAX_DB_ID:
+            raise Http404
+        message = get_object_or_404(Message, pk=message_id, inquiry=inquiry)
+        message.inquiry = inquiry
+        text = masking.message_reveal(message=message, actor=request.user)
+        return Response(MessageRevealOutput({"id": message.pk, "text": text}).data)
 
     @extend_schema(request=ReplyInput, responses={201: MessageOutput, **error_responses(400, 401, 403, 404, 413, 415)})
     @action(detail=True, methods=["post"])

@@ -1,10 +1,19 @@
+from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from channels_intake.adapters import kinds, sub_channels
+from tickets.masking import masked
 from tickets.models import Inquiry, Message, Ticket, TicketEvent, Unit
 from tickets.replies import REPLY_KINDS
 from tickets.selectors import MAX_DB_ID
+
+
+class MaskedText(serializers.CharField):
+    """Free text with its identifiers masked (clause a.1.2): what lists show."""
+
+    def to_representation(self, value) -> str:
+        return masked(super().to_representation(value))
 
 
 def channel_values() -> list[str]:
@@ -14,6 +23,8 @@ def channel_values() -> list[str]:
 
 class MessageOutput(serializers.ModelSerializer):
     author = serializers.CharField(source="author.get_username", default=None, allow_null=True)
+    # Identifiers masked, as in the thread; `POST .../messages/<id>/reveal/` gives the full text (audited).
+    text = MaskedText()
     delivery = serializers.SerializerMethodField()
 
     class Meta:
@@ -23,6 +34,11 @@ class MessageOutput(serializers.ModelSerializer):
     def get_delivery(self, obj) -> str | None:
         outbound = getattr(obj, "outbound", None) if obj.direction == Message.Direction.OUTBOUND else None
         return outbound.status if outbound is not None else None
+
+
+class MessageRevealOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField(help_text="The message's text in full")
 
 
 class SlaOutput(serializers.Serializer):
@@ -37,7 +53,7 @@ class InquiryOutput(serializers.ModelSerializer):
     office = serializers.CharField(source="office.code")
     sla = serializers.SerializerMethodField()
     channel = serializers.CharField(source="account.kind")
-    requester = serializers.CharField(source="requester.__str__")
+    requester = MaskedText(source="requester.__str__")
     assigned_to = serializers.CharField(source="assigned_to.get_username", default=None, allow_null=True)
 
     class Meta:
@@ -79,11 +95,22 @@ class InquiryOutput(serializers.ModelSerializer):
         }
 
 
+class TopicOutput(serializers.Serializer):
+    slug = serializers.CharField()
+    label = serializers.CharField(help_text="In the request's language")
+
+
 class InquiryDetailOutput(InquiryOutput):  # noqa: DJ006
     messages = MessageOutput(many=True)
+    topics = serializers.SerializerMethodField()
 
     class Meta(InquiryOutput.Meta):
-        fields = InquiryOutput.Meta.fields + ["messages"]
+        fields = InquiryOutput.Meta.fields + ["messages", "topics"]
+
+    @extend_schema_field(TopicOutput(many=True))
+    def get_topics(self, obj) -> list[dict]:
+        language = get_language() or "id"
+        return [{"slug": topic.slug, "label": topic.label(language)} for topic in obj.topics.all()]
 
 
 class InquiryFilterInput(serializers.Serializer):
@@ -135,7 +162,11 @@ class TicketOutput(serializers.ModelSerializer):
     resolution_due = serializers.DateTimeField(source="inquiry.resolution_due", allow_null=True)
     resolution_status = serializers.CharField(source="inquiry.resolution_status")
     channel = serializers.CharField(source="inquiry.account.kind")
-    requester = serializers.CharField(source="inquiry.requester.__str__")
+    requester = MaskedText(source="inquiry.requester.__str__")
+    # The list shows what the escalation says with identifiers masked; the ticket itself shows it in full.
+    summary = MaskedText()
+    needed = MaskedText()
+    final_answer = MaskedText()
 
     class Meta:
         model = Ticket
@@ -160,6 +191,9 @@ class TicketOutput(serializers.ModelSerializer):
 
 
 class TicketDetailOutput(TicketOutput):  # noqa: DJ006
+    summary = serializers.CharField()
+    needed = serializers.CharField()
+    final_answer = serializers.CharField()
     events = TicketEventOutput(many=True)
     draft_answer = serializers.CharField()
 

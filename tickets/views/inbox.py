@@ -17,6 +17,7 @@ from sla.selectors import sla_badges
 
 from .. import consultations as consulting
 from .. import inquiries, references, replies, selectors
+from ..attachments import channel_takes_files
 from ..forms import (
     AssignForm,
     CannedAnswerForm,
@@ -135,11 +136,15 @@ def conversation(request, pk: int):
     _activate_zone(request.user, inquiry.office)
     form = ReplyForm()
     if request.method == "POST":
-        form = ReplyForm(request.POST)
+        form = ReplyForm(request.POST, request.FILES)
         if form.is_valid():
             try:
                 replies.reply_send(
-                    inquiry=inquiry, author=request.user, text=form.cleaned_data["text"], kind=form.cleaned_data["kind"]
+                    inquiry=inquiry,
+                    author=request.user,
+                    text=form.cleaned_data["text"],
+                    kind=form.cleaned_data["kind"],
+                    file=form.cleaned_data.get("file") or None,
                 )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
@@ -162,6 +167,7 @@ def conversation(request, pk: int):
             "now": now,
             "badge": sla_badges([inquiry], now=now)[inquiry.pk],
             "window": replies.reply_window_for(inquiry, now=now),
+            "takes_files": channel_takes_files(inquiry.account.kind),
             "ticket": Ticket.objects.filter(inquiry=inquiry).select_related("unit").first(),
             "escalate_form": EscalateForm(office_code=inquiry.office.code),
             "references": [(ref, mask(ref.value), KINDS.get(ref.kind, ref.kind)) for ref in references],
@@ -291,7 +297,12 @@ def consultation_view(request, pk: int):
     if not mine:
         raise Http404
     inquiry = mine[0].inquiry
-    thread = Message.objects.filter(inquiry=inquiry).select_related("author").order_by("created_at")
+    thread = (
+        Message.objects.filter(inquiry=inquiry)
+        .select_related("author", "outbound")
+        .prefetch_related("files")
+        .order_by("created_at")
+    )
     return render(request, "tickets/consultation.html", {"inquiry": inquiry, "consultations": mine, "thread": thread})
 
 

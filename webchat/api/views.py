@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db.models import Max
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,13 +13,20 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from channels_intake.cors import WebchatCorsMixin
-from common.api import error_response
+from common.api import error_response, error_responses
 from common.client import client_address
 from tickets.selectors import public_thread
 from webchat import services
 from webchat.promise import answer_promise, office_promise
 
-from .serializers import MessageInput, PublicMessageOutput, SessionInput, SessionOutput
+from .serializers import (
+    LanguageInput,
+    LanguageOutput,
+    MessageInput,
+    PublicMessageOutput,
+    SessionInput,
+    SessionOutput,
+)
 
 TOKEN_HEADER = "HTTP_X_WEBCHAT_TOKEN"
 
@@ -66,7 +74,7 @@ class WebchatSessionView(WebchatCorsMixin, APIView):
             name=data.validated_data["name"],
             email=data.validated_data["email"],
             phone=data.validated_data["phone"],
-            language=data.validated_data["language"],
+            language=data.validated_data.get("language") or services.webchat_language(translation.get_language()),
             ip_address=client_address(request) or None,
         )
         body = {"token": token, "office": account.office.code, "office_name": account.office.name}
@@ -114,7 +122,7 @@ class WebchatMessagesView(WebchatCorsMixin, APIView):
         except ValueError:
             return error_response("invalid", _("`after` must be a number."), fields={"after": ["not a number"]})
         thread = public_thread(requester_id=session.requester_id)
-        messages = list(thread.filter(id__gt=after)[:200])
+        messages = list(thread.filter(id__gt=after).prefetch_related("files")[:200])
         last = thread.aggregate(last=Max("id"))["last"] or 0
         return Response(
             {
@@ -136,6 +144,8 @@ class WebchatMessagesView(WebchatCorsMixin, APIView):
             return error_response("invalid_token", _("Unknown or expired chat session."), status.HTTP_401_UNAUTHORIZED)
         data = MessageInput(data=request.data)
         data.is_valid(raise_exception=True)
+        if data.validated_data.get("language"):  # the widget's language: the acknowledgement follows it
+            services.webchat_session_language_set(session=session, language=data.validated_data["language"])
         message = services.webchat_message_post(
             session=session, text=data.validated_data["text"], client_id=data.validated_data["client_id"]
         )
@@ -143,3 +153,27 @@ class WebchatMessagesView(WebchatCorsMixin, APIView):
             return Response({"status": "queued", **answer_promise(session)}, status=status.HTTP_202_ACCEPTED)
         body = {**PublicMessageOutput(message).data, **answer_promise(session)}
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class WebchatLanguageView(WebchatCorsMixin, APIView):
+    """The visitor switched the widget's language: the session and the requester follow (the promise, the
+    acknowledgement and the messages we send, such as the ticket number, are then in that language)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [SessionMessageThrottle, AddressThrottle]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("X-Webchat-Token", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True)],
+        request=LanguageInput,
+        responses={200: LanguageOutput, **error_responses(400, 401, 429)},
+        auth=[],
+    )
+    def post(self, request):
+        session = services.webchat_session_for_token(request.META.get(TOKEN_HEADER, ""))
+        if session is None:
+            return error_response("invalid_token", _("Unknown or expired chat session."), status.HTTP_401_UNAUTHORIZED)
+        data = LanguageInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = services.webchat_session_language_set(session=session, language=data.validated_data["language"])
+        return Response({"language": session.language})

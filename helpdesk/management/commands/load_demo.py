@@ -14,14 +14,18 @@ from django.utils import timezone
 
 from channels_intake.adapters import InboundMessage
 from channels_intake.models import ChannelAccount, OutboundMessage
+from complaints import services as complaint_services
+from complaints.models import Complaint
 from helpdesk.demo_answers import ANSWERS as KNOWLEDGE_BASE
+from helpdesk.demo_answers import NAMES, QUESTIONS, demo_reply
 from offices.models import Office, Role, SpecialHours, StaffProfile, Typology
-from offices.services import office_create, staff_assign
+from offices.services import office_create, office_update, staff_assign
 from sla import services as sla_services
 from tickets import lifecycle
 from tickets.inquiries import inbound_message_receive
 from tickets.knowledge_base import canned_answer_save
-from tickets.models import CannedAnswer, Inquiry, Message, Unit
+from tickets.models import CannedAnswer, Inquiry, Message, Requester, Topic, Unit
+from tickets.topics import inquiry_topics_set
 
 DEMO_PASSWORD = "demo-bea-cukai"
 
@@ -68,51 +72,6 @@ OFFICES = [
 
 SERVICE_OFFICES = ["050100", "040300", "090400", "180100"]
 
-QUESTIONS = [
-    (
-        "Selamat siang, paket saya dari Tiongkok statusnya 'data tidak ditemukan' di cek barang kiriman. "
-        "Nomor resi AWB 123-12345675. Bagaimana ya?"
-    ),
-    "Berapa batas pembebasan bea masuk untuk barang bawaan penumpang? Saya pulang dari Singapura minggu depan.",
-    "Saya beli HP di luar negeri, bagaimana cara daftar IMEI? Apakah bisa di bandara?",
-    "Kurir minta saya bayar biaya gudang, apakah itu dari Bea Cukai?",
-    "Ada yang WA mengaku petugas bea cukai minta transfer ke rekening pribadi untuk tebus paket. Ini asli?",
-    "Berapa batas rokok yang boleh dibawa dari luar negeri?",
-    "Bagaimana cara mengurus NPPBKC untuk usaha liquid vape?",
-    "Mohon info prosedur ekspor untuk UMKM, apakah ada klinik ekspor?",
-    "Paket saya kena pajak, saya diminta invoice. Kirim ke mana ya?",
-    "Saya mau impor sementara alat musik untuk konser, dokumennya apa saja?",
-    "Apakah minuman beralkohol 1 liter bebas cukai untuk penumpang?",
-    "PIB saya kena jalur merah, berapa lama pemeriksaan fisiknya?",
-    "Hello, I'm a tourist. Do I need to declare my laptop when I arrive in Jakarta?",
-    "Bagaimana cara mengisi e-CD (electronic customs declaration)?",
-    "Apakah pita cukai rokok bisa dicek keasliannya?",
-    "Saya mau tanya soal barang pindahan dari luar negeri, apakah kena bea masuk?",
-]
-NAMES = [
-    "Budi Santoso",
-    "Siti Rahmawati",
-    "Andi Pratama",
-    "Dewi Lestari",
-    "Agus Salim",
-    "Rina Wijaya",
-    "Yohanes Wenda",
-    "Made Sukarta",
-    "Nur Aisyah",
-    "Hendra Gunawan",
-    "Fitri Handayani",
-    "John Miller",
-    "Wayan Sudarma",
-    "Maria Kambu",
-    "Rudi Hartono",
-    "Lina Marlina",
-]
-ANSWERS = [
-    "Terima kasih telah menghubungi Bea Cukai. Silakan cek status di laman resmi dengan nomor resi Anda; "
-    "status 'data tidak ditemukan' biasanya berarti data belum dikirim oleh perusahaan jasa titipan.",
-    "Pembebasan bea masuk barang pribadi penumpang adalah USD 500 (FOB) per orang per kedatangan.",
-    "Bea Cukai tidak pernah meminta pembayaran ke rekening pribadi. Pembayaran resmi hanya dengan kode billing.",
-]
 CHANNEL_SLUGS = {
     "webchat": "web",
     "meta": "meta",
@@ -145,13 +104,73 @@ class Command(BaseCommand):
         created = 0
         for code in SERVICE_OFFICES:
             created += self._inquiries(offices[code], accounts[code], users[code])
+        self._supervision(offices, users)
+        self._complaints(offices, users)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready ({created} inquiries added, {answers} knowledge-base answers added).")
         )
         self.stdout.write(f"Logins (password for all: {DEMO_PASSWORD}):")
         self.stdout.write("  admin (superuser)")
+        self.stdout.write("  090000: admin.sulbagsel (regional admin); 001000: admin.pusat (head-office admin)")
         for code in SERVICE_OFFICES:
             self.stdout.write(f"  {code}: " + ", ".join(u.username for u in users[code]["all"]))
+
+    def _complaints(self, offices, users) -> int:
+        """A few complaints at every step, through the services (register numbers, routing, audit); once."""
+        if Complaint.objects.filter(office__code__in=SERVICE_OFFICES).exists():
+            return 0
+        soetta, makassar = users["050100"], users["090400"]
+        now = timezone.now()
+        common = {"place": "Terminal 3 Bandara Soekarno-Hatta", "occurred_at": now - timedelta(days=3)}
+        filed = [
+            complaint_services.complaint_submit(
+                office=offices["050100"],
+                data={
+                    **common,
+                    "kind": "complaint",
+                    "concerns": "officer",
+                    "complainant_name": "Rina Wijaya",
+                    "complainant_contact": "rina.wijaya@example.invalid",
+                    "matter": "Petugas meminta uang tunai agar barang bawaan saya tidak diperiksa.",
+                    "parties": "Petugas di jalur merah, sekitar pukul 21.00",
+                    "chronology": "Saya tiba dengan penerbangan dari Singapura, diarahkan ke jalur merah, lalu "
+                    "diminta Rp1.000.000 tanpa tanda terima.",
+                },
+            ),
+            complaint_services.complaint_record(
+                actor=soetta[Role.COMPLIANCE],
+                office=offices["050100"],
+                channel="phone",
+                data={
+                    "kind": "suggestion",
+                    "complainant_name": "Agus Salim",
+                    "complainant_contact": "0812-0000-1234",
+                    "matter": "Mohon tambah petunjuk arah ke loket pendaftaran IMEI di kedatangan internasional.",
+                },
+            ),
+            complaint_services.complaint_submit(
+                office=offices["090400"],
+                data={
+                    "kind": "complaint",
+                    "complainant_name": "Made Sukarta",
+                    "complainant_contact": "made@example.invalid",
+                    "matter": "Jawaban di web chat tidak kunjung datang selama dua hari kerja.",
+                    "place": "Web chat KPPBC Makassar",
+                    "occurred_at": now - timedelta(days=5),
+                    "chronology": "Saya bertanya soal barang kiriman, hanya dijawab otomatis.",
+                },
+            ),
+        ]
+        complaint_services.complaint_review_start(complaint=filed[1], actor=soetta[Role.COMPLIANCE])
+        handled = complaint_services.complaint_review_start(complaint=filed[2], actor=makassar[Role.COMPLIANCE])
+        complaint_services.complaint_conclude(
+            complaint=handled,
+            actor=makassar[Role.COMPLIANCE],
+            substantiated=True,
+            conclusion="Antrean web chat tidak dipantau saat petugas cuti; jadwal piket diperbaiki.",
+            action_taken="Teguran tertulis kepada koordinator layanan; piket web chat ditambah.",
+        )
+        return len(filed)
 
     def _ramadan_hours(self) -> None:
         """Ramadan service hours for every office (DOMAIN.md): 08:00–15:00, Friday until 15:30."""
@@ -234,6 +253,11 @@ class Command(BaseCommand):
                     staff["officers"].append(user)
                 staff[role] = user
             result[code] = staff
+        # A regional and a head-office administrator: the offices under them in /admin/ (offices.reach).
+        for code, username, last in (("090000", "admin.sulbagsel", "Sulbagsel"), ("001000", "admin.pusat", "Pusat")):
+            user = self._user(username, "Admin", last)
+            if not StaffProfile.objects.filter(user=user).exists():
+                staff_assign(user=user, office=offices[code], role=Role.ADMIN)  # gives the admin site's access
         return result
 
     def _answers(self) -> int:
@@ -322,24 +346,31 @@ class Command(BaseCommand):
         rng = random.Random(int(office.code))  # noqa: S311 - demo content, not security
         now = timezone.now()
         kinds = list(CHANNEL_SLUGS)
+        # Each office starts six questions further: across the four offices every question is answered once.
+        first_question = SERVICE_OFFICES.index(office.code) * 6
         created = 0
         for index in range(12):
             kind = kinds[index % len(kinds)]
             account = accounts[kind]
             received = now - timedelta(hours=rng.randint(1, 24 * 6), minutes=rng.randint(0, 59))
-            text = QUESTIONS[rng.randrange(len(QUESTIONS))]
-            name = NAMES[rng.randrange(len(NAMES))]
+            question = QUESTIONS[(first_question + index) % len(QUESTIONS)]
+            names = NAMES[question.language]
+            name = names[rng.randrange(len(names))]
+            # The Meta account carries Messenger and Instagram: its first and last conversations are Instagram DMs.
+            channel = "instagram" if kind == "meta" and index % 2 else SUB_CHANNELS[kind]
             message = InboundMessage(
                 dedupe_key=f"demo-{office.code}-{index}",
                 sender_id=f"demo-user-{office.code}-{index}",
                 sender_name=name,
-                text=text,
+                text=question.text,
                 sent_at=received,
                 recipient_id=account.external_id,
-                channel=SUB_CHANNELS[kind],
+                channel=channel,
             )
             stored = inbound_message_receive(account=account, message=message, received_at=received)
             inquiry = stored.inquiry
+            if question.language != inquiry.requester.language:
+                Requester.objects.filter(pk=inquiry.requester_id).update(language=question.language)
             Message.objects.filter(pk=stored.pk).update(created_at=received)
             created += 1
             state = index % 4
@@ -347,7 +378,7 @@ class Command(BaseCommand):
                 officer = users["officers"][index % len(users["officers"])]
                 answered_at = max(received, inquiry.effective_start) + timedelta(minutes=rng.randint(5, 80))
                 if answered_at < now:
-                    self._history_reply(inquiry, officer, ANSWERS[index % len(ANSWERS)], answered_at)
+                    self._history_reply(inquiry, officer, demo_reply(question), answered_at)
                     if state == 0:
                         inquiry.refresh_from_db()
                         lifecycle.inquiry_close(inquiry=inquiry, outcome=Inquiry.Outcome.ANSWERED, at=answered_at)
@@ -380,3 +411,66 @@ class Command(BaseCommand):
         inquiry.refresh_from_db()
         with transaction.atomic():
             sla_services.target_met(record=inquiry, target="response", at=at, by=officer)
+
+    def _supervision(self, offices, users) -> None:
+        """Supervision's demo (issue 13): Soekarno-Hatta and Tanjung Priok under a regional office, a supervisor
+        in every regional office and one in the head office (they see the roll-up), and topics on the inquiries.
+
+        A demo grouping: in DJBC the KPUs answer to the head office directly; here they show a region's roll-up.
+        """
+        with transaction.atomic():
+            kanwil = Office.objects.filter(code=DEMO_REGION[0]).first()
+            if kanwil is None:
+                kanwil = office_create(
+                    code=DEMO_REGION[0],
+                    name=DEMO_REGION[1],
+                    typology=Typology.objects.get(name="Kantor Wilayah"),
+                    timezone="Asia/Jakarta",
+                    kind=Office.Kind.REGIONAL,
+                )
+            offices[kanwil.code] = kanwil
+            for code in DEMO_REGION[2]:
+                if offices[code].parent_id is None:
+                    offices[code] = office_update(office=offices[code], data={"parent": kanwil})
+            self._units(offices, users)  # the regional unit of the offices just placed under the Kanwil
+            for username, code, first, last in SUPERVISORS:
+                user = self._user(username, first, last)
+                if not StaffProfile.objects.filter(user=user).exists():
+                    staff_assign(user=user, office=offices[code], role=Role.SUPERVISOR)
+        tagged = 0
+        topics = {topic.slug: topic for topic in Topic.objects.filter(is_active=True)}
+        for code in SERVICE_OFFICES:
+            coordinator = users[code][Role.COORDINATOR]
+            untagged = Inquiry.objects.filter(office=offices[code], topics__isnull=True).select_related("office")
+            for inquiry in untagged:
+                first = inquiry.messages.filter(direction=Message.Direction.INBOUND).order_by("created_at").first()
+                text = f"{inquiry.preview} {first.text if first else ''}".lower().replace("bea cukai", "")
+                slugs = [slug for slug, words in TOPIC_WORDS if any(word in text for word in words)] or ["lainnya"]
+                chosen = [topics[slug] for slug in slugs if slug in topics]
+                if chosen:
+                    inquiry_topics_set(inquiry=inquiry, topics=chosen, by=coordinator)
+                    tagged += 1
+        self.stdout.write(f"Supervision: {tagged} inquiries tagged with topics. Roll-up logins:")
+        for username, code, _first, _last in SUPERVISORS:
+            self.stdout.write(f"  {username}: supervisor at {code} {offices[code].name}")
+
+
+# Supervision's demo: the regional office above Soekarno-Hatta and Tanjung Priok, and who sees the roll-up.
+DEMO_REGION = ("040000", "Kanwil DJBC Jakarta", ("050100", "040300"))
+SUPERVISORS = [
+    ("kanwil.jakarta", "040000", "Pengawas", "Kanwil Jakarta"),
+    ("kanwil.sulbagsel", "090000", "Pengawas", "Kanwil Sulbagsel"),
+    ("kanwil.papua", "180000", "Pengawas", "Kanwil Papua"),
+    ("pusat.pengawas", "001000", "Pengawas", "Kantor Pusat"),
+]
+# Words of a question that say its topic (lower case; several topics may apply).
+TOPIC_WORDS = [
+    ("barang-kiriman", ("paket", "resi", "awb", "barang kiriman", "kurir", "biaya gudang")),
+    ("penumpang", ("penumpang", "bawaan", "e-cd", "customs declaration", "declare", "tourist", "pindahan", "dibawa")),
+    ("imei", ("imei", " hp ")),
+    ("cukai", ("cukai", "rokok", "nppbkc", "vape", "alkohol", "liquid")),
+    ("ekspor", ("ekspor", "export")),
+    ("impor", ("impor", "pib", "jalur merah")),
+    ("fasilitas", ("impor sementara", "klinik ekspor", "fasilitas", "kawasan berikat")),
+    ("penipuan", ("rekening pribadi", "mengaku", "penipuan", "ini asli")),
+]

@@ -1,0 +1,25 @@
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.utils import formats, timezone
+
+from offices.selectors import zone_label
+
+register = template.Library()
+
+
+@register.filter
+def local(moment, office) -> str:
+    """A time in the office's zone with its label: "1 Des 2026 09:00 WIB"; "—" for none."""
+    if not moment or office is None:
+        return "—"
+    zone = office.timezone
+    value = timezone.localtime(moment, ZoneInfo(zone))
+    return f"{formats.date_format(value, 'j M Y H:i')} {zone_label(zone)}"
+
+
+@register.filter
+def person(user) -> str:
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.get_username()

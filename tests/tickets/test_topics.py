@@ -1,0 +1,131 @@
+"""Topics (issue 13, point 3): officers of the inquiry's office tag them from the conversation page, audited."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from audit.models import AuditEvent
+from offices.models import Role
+from tests import factories
+from tickets.models import Topic
+from tickets.topics import inquiry_topics_set
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def inquiry(webchat_account):
+    return factories.InquiryFactory(account=webchat_account)
+
+
+def topic(slug):
+    return Topic.objects.get(slug=slug)
+
+
+def ensure_topics():
+    """The seeded list (the migration's); created here when the test database was built without migrations."""
+    for position, (slug, name, name_en) in enumerate(
+        [("barang-kiriman", "Barang kiriman", "Parcels (barang kiriman)"), ("imei", "IMEI", "IMEI"),
+         ("penipuan", "Penipuan", "Scams"), ("cukai", "Cukai", "Excise")]
+    ):  # fmt: skip
+        Topic.objects.get_or_create(slug=slug, defaults={"name": name, "name_en": name_en, "position": position})
+
+
+@pytest.fixture(autouse=True)
+def topics(db):
+    ensure_topics()
+
+
+def audits(inquiry):
+    return list(AuditEvent.objects.filter(action="inquiry.topics", object_id=str(inquiry.pk)).order_by("id"))
+
+
+def test_an_officer_tags_topics_from_the_conversation_page(client, officer, inquiry):
+    client.force_login(officer)
+    page = client.get(f"/inbox/{inquiry.pk}/").content.decode()
+    assert 'id="topics"' in page and "Barang kiriman" in page
+    response = client.post(
+        f"/inbox/{inquiry.pk}/topics/",
+        {"topics": [topic("imei").pk, topic("penipuan").pk]},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert 'id="topics"' in response.content.decode() and "<html" not in response.content.decode()  # just the box
+    assert set(inquiry.topics.values_list("slug", flat=True)) == {"imei", "penipuan"}
+    (event,) = audits(inquiry)
+    assert event.actor == officer and event.office_code == inquiry.office.code
+    assert event.changes["added"] == ["imei", "penipuan"] and event.changes["removed"] == []
+
+
+def test_changing_topics_audits_what_was_added_and_removed_and_no_change_audits_nothing(client, officer, inquiry):
+    client.force_login(officer)
+    client.post(f"/inbox/{inquiry.pk}/topics/", {"topics": [topic("imei").pk]})
+    response = client.post(f"/inbox/{inquiry.pk}/topics/", {"topics": [topic("cukai").pk]})
+    assert response.status_code == 302 and response["Location"] == f"/inbox/{inquiry.pk}/"
+    assert list(inquiry.topics.values_list("slug", flat=True)) == ["cukai"]
+    assert audits(inquiry)[-1].changes == {"added": ["cukai"], "removed": ["imei"], "topics": ["cukai"]}
+    client.post(f"/inbox/{inquiry.pk}/topics/", {"topics": [topic("cukai").pk]})
+    assert len(audits(inquiry)) == 2
+    client.post(f"/inbox/{inquiry.pk}/topics/", {})  # all unticked: none left
+    assert inquiry.topics.count() == 0 and audits(inquiry)[-1].changes["removed"] == ["cukai"]
+
+
+def test_another_offices_officer_is_refused(client, other_office, inquiry):
+    stranger = factories.StaffFactory(office=other_office).user
+    client.force_login(stranger)
+    assert client.post(f"/inbox/{inquiry.pk}/topics/", {"topics": [topic("imei").pk]}).status_code == 404
+    with pytest.raises(PermissionDenied):
+        inquiry_topics_set(inquiry=inquiry, topics=[topic("imei")], by=stranger)
+    assert inquiry.topics.count() == 0 and audits(inquiry) == []
+
+
+def test_internal_compliance_reads_the_topics_but_does_not_tag(client, office, officer, inquiry):
+    inquiry_topics_set(inquiry=inquiry, topics=[topic("imei")], by=officer)
+    compliance = factories.StaffFactory(office=office, role=Role.COMPLIANCE).user
+    client.force_login(compliance)
+    page = client.get(f"/inbox/{inquiry.pk}/").content.decode()
+    assert "IMEI" in page and f'action="/inbox/{inquiry.pk}/topics/"' not in page
+    response = client.post(f"/inbox/{inquiry.pk}/topics/", {"topics": [topic("cukai").pk]}, headers={"HX-Request": "1"})
+    assert response.status_code == 200 and 'role="alert"' in response.content.decode()
+    assert list(inquiry.topics.values_list("slug", flat=True)) == ["imei"]
+
+
+def test_inactive_topics_are_not_offered_and_cannot_be_added(client, officer, inquiry):
+    retired = topic("penipuan")
+    inquiry_topics_set(inquiry=inquiry, topics=[retired], by=officer)
+    Topic.objects.filter(pk=retired.pk).update(is_active=False)
+    client.force_login(officer)
+    page = client.get(f"/inbox/{inquiry.pk}/").content.decode()
+    assert f'value="{retired.pk}"' not in page
+    response = client.post(f"/inbox/{inquiry.pk}/topics/", {"topics": [topic("imei").pk, retired.pk]})
+    assert response.status_code == 302
+    assert set(inquiry.topics.values_list("slug", flat=True)) == {"penipuan"}  # refused: nothing changed
+    with pytest.raises(ValidationError):
+        inquiry_topics_set(inquiry=inquiry, topics=[Topic.objects.get(pk=retired.pk)], by=officer)
+    # an inactive topic the inquiry already has stays when the officer saves the offered ones
+    client.post(f"/inbox/{inquiry.pk}/topics/", {"topics": [topic("imei").pk]})
+    assert set(inquiry.topics.values_list("slug", flat=True)) == {"penipuan", "imei"}
+
+
+@pytest.mark.parametrize("value", ["abc", "99999", "1" * 30, "\u0661", ""])
+def test_unknown_topics_are_a_clear_error_never_a_500(client, officer, inquiry, value):
+    client.force_login(officer)
+    response = client.post(f"/inbox/{inquiry.pk}/topics/", {"topics": [value]}, headers={"HX-Request": "1"})
+    assert response.status_code == 200 and 'role="alert"' in response.content.decode()
+    assert inquiry.topics.count() == 0
+
+
+def test_topic_labels_follow_the_ui_language(english, officer, inquiry):
+    inquiry_topics_set(inquiry=inquiry, topics=[topic("penipuan")], by=officer)
+    english.force_login(officer)
+    page = english.get(f"/inbox/{inquiry.pk}/").content.decode()
+    assert "Scams" in page and "Parcels (barang kiriman)" in page
+
+
+def test_the_api_detail_shows_the_topics(client, officer, inquiry):
+    inquiry_topics_set(inquiry=inquiry, topics=[topic("imei"), topic("barang-kiriman")], by=officer)
+    client.force_login(officer)
+    body = client.get(f"/api/v1/inquiries/{inquiry.pk}/", headers={"Accept-Language": "en"}).json()
+    assert sorted(body["topics"], key=lambda t: t["slug"]) == [
+        {"slug": "barang-kiriman", "label": "Parcels (barang kiriman)"},
+        {"slug": "imei", "label": "IMEI"},
+    ]
