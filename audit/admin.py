@@ -1,8 +1,13 @@
 from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext as _
 
+from .chain import audit_verify
 from .logins import unlock_record
 from .models import AuditEvent
 
@@ -34,6 +39,31 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    # --- The hash chain (audit.chain), verified from the admin as `manage.py audit_verify` does ----------------
+    def can_verify(self, request) -> bool:
+        """Who may run the verification: superusers (offices.admin widens it to head-office administrators)."""
+        return request.user.is_active and request.user.is_superuser
+
+    def get_urls(self):
+        verify = path("verify/", self.admin_site.admin_view(self.verify_view), name="audit_auditevent_verify")
+        return [verify, *super().get_urls()]
+
+    def verify_view(self, request):
+        if not self.can_verify(request):
+            raise PermissionDenied
+        verdict = audit_verify()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Verify the audit log's hash chain"),
+            "opts": self.model._meta,
+            "verdict": verdict,
+        }
+        return TemplateResponse(request, "admin/audit/verify.html", context, status=200 if verdict.ok else 409)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_verify": self.can_verify(request)}
+        return super().changelist_view(request, extra_context=extra_context)
 
 
 # django-axes' failed-login records: deleting one lifts that lockout. The deletion is written to the audit log.

@@ -1037,6 +1037,11 @@ class ReachAuditEventAdmin(AuditEventAdmin):
             raise Http404(_("No such record."))
         return super()._get_obj_does_not_exist_redirect(request, opts, object_id)
 
+    def can_verify(self, request) -> bool:
+        """The whole chain is every office's: superusers and head-office administrators (reach: everything)."""
+        scope = admin_scope(request)
+        return scope.admin and scope.office_ids is None
+
 
 if admin.site.is_registered(AuditEvent):
     admin.site.unregister(AuditEvent)

@@ -15,6 +15,9 @@ from django.utils.translation import gettext_noop
 
 from audit.services import audit_record
 from channels_intake.models import InboundEvent, OutboundMessage
+from common.storage import private_storage
+from complaints.models import Complaint, ComplaintEvidence
+from tickets.identifiers import mask_text
 from tickets.models import Attachment, Inquiry, Requester, RequesterReference
 from webchat.models import WebchatSession
 
@@ -144,6 +147,39 @@ def _inquiries(cutoff: datetime, chunk: int) -> int:
     requesters = set(Inquiry.objects.filter(pk__in=ids).values_list("requester_id", flat=True))
     requesters_anonymise(sorted(requesters))
     return done
+
+
+@retention_kind(
+    "complaints",
+    gettext_noop("Complaints, suggestions and feedback, and their evidence"),
+    1825,
+    gettext_noop(
+        "Complaints whose complainant was informed longer ago lose the complainant's name and contact, the "
+        "parties, chronology and evidence files; register number, office, kind, dates and conclusion stay."
+    ),
+)
+def _complaints(cutoff: datetime, chunk: int) -> int:
+    queryset = (
+        Complaint.objects.filter(status=Complaint.Status.INFORMED, closed_at__lt=cutoff)
+        .exclude(complainant_name="", complainant_contact="", parties="", chronology="", evidence="")
+        .order_by("pk")
+    )
+    ids = list(queryset.values_list("pk", flat=True)[:chunk])
+    if not ids:
+        return 0
+    storage = private_storage()
+    files = ComplaintEvidence.objects.filter(complaint_id__in=ids)
+    for path in files.values_list("path", flat=True):
+        storage.delete(path)
+    files.delete()
+    Complaint.objects.filter(pk__in=ids).update(
+        complainant_name="", complainant_contact="", parties="", chronology="", evidence=""
+    )
+    for pk, matter in Complaint.objects.filter(pk__in=ids).values_list("pk", "matter"):
+        masked = mask_text(matter)  # the matter stays readable for the record; its identifiers do not
+        if masked != matter:
+            Complaint.objects.filter(pk=pk).update(matter=masked)
+    return len(ids)
 
 
 def keep_days() -> dict[str, int]:

@@ -34,6 +34,10 @@
       open: "Chat dengan Bea Cukai", close: "Tutup", title: "Layanan Informasi Bea Cukai",
       promise: "Layanan ini gratis.", language: "Bahasa",
       complaint: "Pengaduan atau saran", newTab: "(membuka tab baru)",
+      privacy: "Nama, pesan, dan nomor identitas atau dokumen yang Anda kirim hanya dipakai untuk menjawab " +
+        "Anda, hanya dilihat petugas kantor ini dan atasannya, disimpan selama masa retensi lalu dianonimkan. " +
+        "Anda dapat meminta salinan atau penghapusannya.",
+      privacyLink: "Privasi", standardLink: "Standar layanan",
       name: "Nama (opsional)", contact: "E-mail (opsional)", message: "Tulis pesan Anda", send: "Kirim",
       you: "Anda", officeLabel: "Petugas", error: "Pesan belum terkirim. Coba lagi.",
       tooLong: "Pesan terlalu panjang.", unread: "pesan baru", empty: "Belum ada pesan.",
@@ -45,6 +49,10 @@
       open: "Chat with Customs", close: "Close", title: "Customs Information Service",
       promise: "This service is free of charge.", language: "Language",
       complaint: "Complaint or suggestion", newTab: "(opens in a new tab)",
+      privacy: "Your name, messages and the identity or document numbers you send are used only to answer " +
+        "you, seen only by this office's officers and their supervisors, kept for the retention period and " +
+        "then anonymised. You may ask for a copy or their erasure.",
+      privacyLink: "Privacy", standardLink: "Service standard",
       name: "Name (optional)", contact: "E-mail (optional)", message: "Write your message", send: "Send",
       you: "You", officeLabel: "Officer", error: "Not sent yet. Please try again.",
       tooLong: "The message is too long.", unread: "new messages", empty: "No messages yet.",
@@ -81,6 +89,8 @@
     '    <button class="send" type="submit"></button><div class="lk-out" role="status"></div>' +
     '  </form></details>' +
     '  <p class="links"><a class="complaint" target="_blank" rel="noopener noreferrer"></a></p>' +
+    '  <p class="privacy"><span class="pnote"></span> <a class="privacy-link" target="_blank" ' +
+    'rel="noopener noreferrer"></a> · <a class="standard-link" target="_blank" rel="noopener noreferrer"></a></p>' +
     '  <form class="main" novalidate>' +
     '    <div class="row who"><label class="sr" for="bc-name"></label><input id="bc-name" name="name" autocomplete="name">' +
     '    <label class="sr" for="bc-email"></label><input id="bc-email" name="email" type="email" autocomplete="email"></div>' +
@@ -119,6 +129,7 @@
     $("label[for=bc-code]").textContent = T.code;
     $("form.lk .send").textContent = T.check;
     complaintLink();
+    privacyNotice();
     Array.prototype.forEach.call(log.querySelectorAll("li.m"), function (li) {
       li.querySelector("small").textContent = stamp({ from: li.getAttribute("data-from"), created_at: li.getAttribute("data-at") });
     });
@@ -133,6 +144,21 @@
     link.href = url.href;
     link.textContent = T.complaint;
     link.setAttribute("aria-label", T.complaint + " " + T.newTab);
+  }
+
+  // The privacy notice (UU 27/2022), shown before the first message, with the full privacy page and the service
+  // standard a click away (new tabs; only http(s) addresses become links).
+  function privacyNotice() {
+    $(".pnote").textContent = T.privacy;
+    [["a.privacy-link", "/privasi/", T.privacyLink], ["a.standard-link", "/standar-layanan/", T.standardLink]]
+      .forEach(function (item) {
+        var link = $(item[0]), url;
+        try { url = new URL(item[1], base); } catch (e) { url = null; }
+        if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) { link.hidden = true; return; }
+        link.href = url.href;
+        link.textContent = item[2];
+        link.setAttribute("aria-label", item[2] + " " + T.newTab);
+      });
   }
 
   // The visitor switches the language: the texts now, the session on the server (so the acknowledgement and

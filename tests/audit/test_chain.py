@@ -120,3 +120,32 @@ def test_postgresql_refuses_every_change_but_the_seal(postgres):
     with pytest.raises(DatabaseError), transaction.atomic():
         raw("UPDATE audit_auditevent SET seal_hash = 'cd' WHERE id = %s", [row.pk])  # a sealed row stays sealed
     assert audit_verify().ok
+
+
+def test_the_admin_page_verifies_the_chain_for_superusers_and_head_office_admins(client):
+    from offices.models import Office, Role
+    from tests import factories
+
+    write(3)
+    audit_seal()
+    root = factories.UserFactory(username="root", is_superuser=True, is_staff=True)
+    client.force_login(root)
+    listing = client.get("/admin/audit/auditevent/").content.decode()
+    assert "/admin/audit/auditevent/verify/" in listing
+    page = client.get("/admin/audit/auditevent/verify/")
+    assert page.status_code == 200 and "Rantai utuh." in page.content.decode()
+    head_office = factories.OfficeFactory(kind=Office.Kind.HEAD_OFFICE)
+    head_admin = factories.StaffFactory(office=head_office, role=Role.ADMIN).user
+    head_admin.is_staff = True
+    head_admin.save()
+    office_admin = factories.StaffFactory(role=Role.ADMIN).user
+    office_admin.is_staff = True
+    office_admin.save()
+    client.force_login(office_admin)
+    assert client.get("/admin/audit/auditevent/verify/").status_code == 403
+    client.force_login(head_admin)
+    assert client.get("/admin/audit/auditevent/verify/").status_code == 200
+    victim = AuditEvent.objects.filter(seal_seq=2).get()
+    tamper("UPDATE audit_auditevent SET object_repr = %s WHERE id = %s", ["changed", victim.pk])
+    broken = client.get("/admin/audit/auditevent/verify/")
+    assert broken.status_code == 409 and f"{victim.pk}" in broken.content.decode()

@@ -89,6 +89,10 @@ def test_the_widget_speaks_the_chosen_language_everywhere(live_server, browser, 
     assert complaint.inner_text() == "Complaint or suggestion"
     assert complaint.get_attribute("href") == f"{live_server.url}/pengaduan/?office={office.code}"
     assert complaint.get_attribute("target") == "_blank" and "noopener" in complaint.get_attribute("rel")
+    # The privacy notice (UU 27/2022) before the first message, with the full page and the service standard.
+    expect(page.locator(".pnote")).to_contain_text("used only to answer you")
+    assert page.locator("a.privacy-link").get_attribute("href") == f"{live_server.url}/privasi/"
+    assert page.locator("a.standard-link").get_attribute("href") == f"{live_server.url}/standar-layanan/"
 
     # A message sent in English gets the English acknowledgement, with its deadline and why.
     send(page, "What is the duty-free allowance for personal goods?")
@@ -107,6 +111,8 @@ def test_the_widget_speaks_the_chosen_language_everywhere(live_server, browser, 
     expect(page.locator(".p2")).to_have_text("Buka 24 jam, setiap hari.")
     expect(eta).to_contain_text("Pesan Anda sudah kami terima. Jawaban paling lambat kami sampaikan", timeout=TIMEOUT)
     expect(page.locator("a.complaint")).to_have_text("Pengaduan atau saran")
+    expect(page.locator(".pnote")).to_contain_text("hanya dipakai untuk menjawab")
+    expect(page.locator("a.privacy-link")).to_have_text("Privasi")
     expect(page.locator(".m.you small").first).to_contain_text("Anda ·")
     shown = page.evaluate(WIDGET_TEXT)
     assert "undefined" not in shown

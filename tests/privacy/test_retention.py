@@ -143,3 +143,38 @@ def test_a_run_is_bounded(years):
     with time_machine.travel(NOW):
         counts = retention_sweep(chunk=1, max_chunks=1)
     assert all(n <= 1 for n in counts.values())
+
+
+def test_complaints_informed_long_ago_lose_the_complainant_and_the_evidence(office):
+    from complaints.models import Complaint, ComplaintEvidence
+
+    def complaint(informed, number):
+        row = Complaint.objects.create(
+            office=office,
+            handling_office=office,
+            channel="email",
+            register_number=number,
+            complainant_name="Siti",
+            complainant_contact="siti@example.invalid",
+            matter=f"Petugas meminta uang, NIK saya {NIK}",
+            chronology="Kronologi lengkap",
+            status=Complaint.Status.INFORMED,
+            closed_at=informed,
+        )
+        stored = private_storage().save(f"complaints/{number}.pdf", ContentFile(b"%PDF-1.4 bukti"))
+        ComplaintEvidence.objects.create(
+            complaint=row, path=stored, original_name="bukti.pdf", content_type="application/pdf", size=14, sha256="x"
+        )
+        return row, stored
+
+    old, old_file = complaint(NOW - timedelta(days=6 * 365), "PGD-1")
+    recent, recent_file = complaint(NOW - timedelta(days=365), "PGD-2")
+    with time_machine.travel(NOW):
+        counts = retention_sweep()
+    assert counts["complaints"] == 1
+    old.refresh_from_db()
+    assert old.complainant_name == old.complainant_contact == old.chronology == ""
+    assert NIK not in old.matter and old.register_number == "PGD-1" and old.status == Complaint.Status.INFORMED
+    assert not private_storage().exists(old_file) and not ComplaintEvidence.objects.filter(complaint=old).exists()
+    recent.refresh_from_db()
+    assert recent.complainant_name == "Siti" and private_storage().exists(recent_file)
