@@ -79,15 +79,34 @@ def english(client):
     return client
 
 
+WORKER_APPLICATION_NAME = "helpdesk-test-worker"
+
+
+def _tag_worker_connection(**kwargs) -> None:
+    """In a worker thread started by a test: name its PostgreSQL session, so that close_worker_connections ends
+    that session and only that one (not the test's, nor the one Playwright's greenlet keeps across tests)."""
+    from django.db import connection
+
+    task = kwargs.get("task")
+    if task is not None and task.request.is_eager:  # run in the test's own thread: not a worker's session
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET application_name = %s", [WORKER_APPLICATION_NAME])
+
+
 def close_worker_connections() -> None:
-    """A worker thread's database connection outlives it; end it so the test database can be dropped."""
+    """A worker thread's database connection outlives it; end it so the test database can be dropped. Only the
+    sessions of worker threads (tagged by _tag_worker_connection at each task) and of threads that named
+    themselves the same way are ended."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = %s",
+                [WORKER_APPLICATION_NAME],
             )
 
 
@@ -111,3 +130,12 @@ def smtp(settings):
     settings.EMAIL_OUTBOX_URL = f"smtp://127.0.0.1:{server.port}?from=helpdesk%40beacukai.example"
     yield server
     server.close()
+
+
+def _connect_worker_tagging() -> None:
+    from celery.signals import task_prerun
+
+    task_prerun.connect(_tag_worker_connection, weak=False, dispatch_uid="tests.tag_worker_connection")
+
+
+_connect_worker_tagging()
