@@ -276,3 +276,41 @@ def test_webchat_replies_are_delivered_without_any_http(office, officer, django_
     message.outbound.refresh_from_db()
     assert message.outbound.status == "sent"
     assert Inquiry.objects.get(pk=inquiry.pk).response_status == TargetStatus.MET
+
+
+@pytest.mark.parametrize("cut", ["before_any_answer", "mid_body"])
+def test_a_connection_reset_is_retried_and_never_counts_as_sent(settings, office, officer, cut):
+    """Telegram's side resets the connection: before answering at all, or after the headers and half the body.
+    A raw socket server stands in (an HTTP library would not send a broken answer); the reply stays queued with
+    the reason, and the response target is not met."""
+    import socket
+    import struct
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    settings.TELEGRAM_API_URL = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    settings.CHANNEL_HTTP_TIMEOUT = 2
+
+    def serve():
+        conn, _address = listener.accept()
+        conn.recv(65536)
+        if cut == "mid_body":
+            conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"ok": tr')
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a RST
+        conn.close()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    inquiry = make_inquiry(office, "telegram")
+    message = send(inquiry, officer)
+    outcome = outbox_deliver(outbound_id=message.outbound.pk)
+    server.join(5)
+    listener.close()
+    assert outcome.status == "retry"
+    message.outbound.refresh_from_db()
+    assert message.outbound.status == "queued" and message.outbound.last_error
+    assert message.outbound.attempts == 1 and message.outbound.next_attempt_at > timezone.now()
+    inquiry.refresh_from_db()
+    assert inquiry.response_met_at is None
