@@ -258,3 +258,57 @@ def get(url: str, **kwargs):
         return requests.get(url, timeout=10, **kwargs)
     except requests.RequestException:
         return None
+
+
+# --- The one office every fault test sets up -------------------------------------------------------------------
+TELEGRAM_SECRET = "faults-secret-tg"
+SETUP = """
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from offices.models import Office, Role, StaffProfile, Typology
+typology = Typology.objects.create(name="KPU", officer_limit=6)
+office = Office.objects.create(code="050100", name="KPU Soekarno-Hatta", typology=typology, always_open=True)
+user = get_user_model().objects.create_user("petugas.faults", password="pw-faults-123456")
+StaffProfile.objects.create(user=user, office=office, role=Role.OFFICER)
+print("TOKEN=" + Token.objects.create(user=user).key)
+"""
+
+
+def prepare(env: dict, *, webchat: bool = False) -> str:
+    """Migrate the private database, create the office (24/7), an officer and a Telegram account (slug
+    tg-faults), and a web-chat account if asked; returns the officer's API token."""
+    manage(env, "migrate", "--noinput")
+    token = manage(env, "shell", "-c", SETUP).split("TOKEN=")[1].strip()
+    account = ["--office", "050100", "--secret", TELEGRAM_SECRET, "--access-token", "123456:faults-bot-token"]
+    manage(env, "channel_account_add", "--kind", "telegram", "--slug", "tg-faults", *account)
+    if webchat:
+        manage(env, "channel_account_add", "--kind", "webchat", "--office", "050100", "--slug", "wc-faults")
+    return token
+
+
+def beat(env: dict, folder: Path) -> AppProcess:
+    return AppProcess(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "helpdesk",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "-s",
+            str(folder / "beat-schedule"),
+        ],
+        env,
+        folder / "beat.log",
+    )
+
+
+def query(url: str, sql: str) -> list[tuple]:
+    """Rows read straight from the private database (not through the test's own connection)."""
+    import psycopg2
+
+    with psycopg2.connect(url) as conn, conn.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchall()

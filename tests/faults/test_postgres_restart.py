@@ -14,24 +14,19 @@ import requests
 from tests.conftest import need_service
 
 from .services import (
+    TELEGRAM_SECRET,
     PrivatePostgres,
     PrivateRedis,
     app_env,
     get,
     gunicorn,
-    manage,
     postgres_available,
+    prepare,
     wait_for,
     worker,
 )
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(600)]
-SECRET = "faults-secret-tg"
-SETUP = """
-from offices.models import Office, Typology
-typology = Typology.objects.create(name="KPU", officer_limit=6)
-Office.objects.create(code="050100", name="KPU Soekarno-Hatta", typology=typology, always_open=True)
-"""
 
 
 def update(n: int) -> bytes:
@@ -54,7 +49,7 @@ def send(base: str, n: int):
         return requests.post(
             f"{base}/intake/telegram/tg-faults/webhook/",
             data=update(n),
-            headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET},
+            headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
             timeout=15,
         )
     except requests.RequestException:
@@ -79,22 +74,7 @@ def shape(tmp_path):
     pg = PrivatePostgres()
     redis = PrivateRedis()
     env = app_env(pg.url, redis.url, CONN_MAX_AGE="60")
-    manage(env, "migrate", "--noinput")
-    manage(env, "shell", "-c", SETUP)
-    manage(
-        env,
-        "channel_account_add",
-        "--kind",
-        "telegram",
-        "--office",
-        "050100",
-        "--slug",
-        "tg-faults",
-        "--secret",
-        SECRET,
-        "--access-token",
-        "123:faults",
-    )
+    prepare(env)
     web, base = gunicorn(env, tmp_path / "web.log")
     filer = worker(env, tmp_path / "worker.log")
     yield pg, base, web, filer

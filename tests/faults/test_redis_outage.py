@@ -7,9 +7,7 @@ processes; a local HTTP server speaking Telegram's Bot API stands in for Telegra
 
 import json
 import re
-import sys
 
-import psycopg2
 import pytest
 import requests
 from werkzeug import Response
@@ -17,29 +15,20 @@ from werkzeug import Response
 from tests.conftest import need_service
 
 from .services import (
-    AppProcess,
+    TELEGRAM_SECRET,
     PrivatePostgres,
     PrivateRedis,
     app_env,
     gunicorn,
-    manage,
     postgres_available,
+    prepare,
+    query,
     wait_for,
     worker,
 )
+from .services import beat as start_beat
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(600)]
-SECRET = "faults-secret-tg"
-SETUP = """
-from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
-from offices.models import Office, Role, StaffProfile, Typology
-typology = Typology.objects.create(name="KPU", officer_limit=6)
-office = Office.objects.create(code="050100", name="KPU Soekarno-Hatta", typology=typology, always_open=True)
-user = get_user_model().objects.create_user("petugas.faults", password="pw-faults-123456")
-StaffProfile.objects.create(user=user, office=office, role=Role.OFFICER)
-print("TOKEN=" + Token.objects.create(user=user).key)
-"""
 
 
 def update(n: int) -> bytes:
@@ -61,15 +50,9 @@ def webhook(base: str, n: int):
     return requests.post(
         f"{base}/intake/telegram/tg-faults/webhook/",
         data=update(n),
-        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET},
+        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
         timeout=30,
     )
-
-
-def query(url: str, sql: str):
-    with psycopg2.connect(url) as conn, conn.cursor() as cursor:
-        cursor.execute(sql)
-        return cursor.fetchall()
 
 
 @pytest.fixture
@@ -101,41 +84,10 @@ def shape(tmp_path, telegram):
         REDRIVE_SECONDS="3",
         VAR_DIR=str(tmp_path / "var"),
     )
-    manage(env, "migrate", "--noinput")
-    token = manage(env, "shell", "-c", SETUP).split("TOKEN=")[1].strip()
-    manage(
-        env,
-        "channel_account_add",
-        "--kind",
-        "telegram",
-        "--office",
-        "050100",
-        "--slug",
-        "tg-faults",
-        "--secret",
-        SECRET,
-        "--access-token",
-        "123456:faults-bot-token",
-    )
-    manage(env, "channel_account_add", "--kind", "webchat", "--office", "050100", "--slug", "wc-faults")
+    token = prepare(env, webchat=True)
     web, base = gunicorn(env, tmp_path / "web.log")
     filer = worker(env, tmp_path / "worker.log")
-    beat = AppProcess(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "helpdesk",
-            "beat",
-            "--loglevel",
-            "INFO",
-            "-s",
-            str(tmp_path / "beat-schedule"),
-        ],
-        env,
-        tmp_path / "beat.log",
-    )
+    beat = start_beat(env, tmp_path)
     yield pg, redis, base, token, web, filer, beat
     for process in (web, filer, beat):
         process.kill()

@@ -8,7 +8,6 @@ Private PostgreSQL and redis-server; gunicorn, Celery workers and beat in their 
 import json
 import re
 import signal
-import sys
 import threading
 import time
 
@@ -19,17 +18,18 @@ from werkzeug import Response
 from tests.conftest import need_service
 
 from .services import (
-    AppProcess,
     PrivatePostgres,
     PrivateRedis,
     app_env,
     gunicorn,
-    manage,
     postgres_available,
+    prepare,
+    query,
     wait_for,
     worker,
 )
-from .test_redis_outage import SECRET, SETUP, query, webhook
+from .services import beat as start_beat
+from .test_redis_outage import webhook
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(600)]
 
@@ -66,39 +66,9 @@ def shape(tmp_path, slow_telegram):
         REDRIVE_SECONDS="3",
         VAR_DIR=str(tmp_path / "var"),
     )
-    manage(env, "migrate", "--noinput")
-    token = manage(env, "shell", "-c", SETUP).split("TOKEN=")[1].strip()
-    manage(
-        env,
-        "channel_account_add",
-        "--kind",
-        "telegram",
-        "--office",
-        "050100",
-        "--slug",
-        "tg-faults",
-        "--secret",
-        SECRET,
-        "--access-token",
-        "123456:faults-bot-token",
-    )
+    token = prepare(env)
     web, base = gunicorn(env, tmp_path / "web.log")
-    beat = AppProcess(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "helpdesk",
-            "beat",
-            "--loglevel",
-            "INFO",
-            "-s",
-            str(tmp_path / "beat-schedule"),
-        ],
-        env,
-        tmp_path / "beat.log",
-    )
+    beat = start_beat(env, tmp_path)
     processes = [web, beat]
     yield pg, base, token, env, tmp_path, processes
     for process in processes:
