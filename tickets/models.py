@@ -51,6 +51,14 @@ class Inquiry(SlaTracked):
     is stamped only by ``sla.services``.
     """
 
+    class SurveyStatus(models.TextChoices):
+        NONE = "", _("not asked")
+        PENDING = "pending", _("to be asked")
+        SENT = "sent", _("asked")
+        ANSWERED = "answered", _("answered")
+        WINDOW_CLOSED = "window_closed", _("not asked: the reply window had closed")
+        SKIPPED = "skipped", _("not asked")
+
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         WAITING = "waiting", _("Waiting for requester")
@@ -93,11 +101,25 @@ class Inquiry(SlaTracked):
     # marked in the inbox list (SLA_RULES.md: a failed delivery alerts the officer).
     delivery_failed_at = models.DateTimeField(_("reply failed"), null=True, blank=True)
     topics = models.ManyToManyField("Topic", verbose_name=_("topics"), blank=True, related_name="inquiries")
+    # The satisfaction survey (clause b.8.2): asked once after the answer, on the requester's channel. The rating
+    # counts for the officer who answered (response_met_by) and never as a response to any SLA target.
+    survey_status = models.CharField(
+        _("survey"), max_length=14, choices=SurveyStatus.choices, blank=True, default=SurveyStatus.NONE
+    )
+    survey_sent_at = models.DateTimeField(_("survey sent"), null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating_comment = models.TextField(_("rating comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("inquiry")
         verbose_name_plural = _("inquiries")
         ordering = ["-received_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="inquiry_rating_1_to_5"
+            ),
+        ]
         indexes = [
             models.Index(fields=["office", "status", "response_due"], name="inquiry_office_status_due"),
             # The inbox: an office's open inquiries by due time (no sort of the whole office), and the queue
