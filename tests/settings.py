@@ -16,7 +16,8 @@ if REDIS_URL:  # noqa: F405
     CACHES = {
         "default": {
             "BACKEND": "common.cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL.rsplit("/", 1)[0] + "/15",  # noqa: F405
+            # TEST_CACHE_REDIS_DB lets parallel runs on one machine keep apart (default 15).
+            "LOCATION": REDIS_URL.rsplit("/", 1)[0] + "/" + os.environ.get("TEST_CACHE_REDIS_DB", "15"),  # noqa: F405
         }
     }
 else:
