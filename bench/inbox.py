@@ -28,8 +28,11 @@ the conversation page of random inquiries of the office.
 Prints p50/p95/max latency, SQL time and queries per request per page, then EXPLAIN (ANALYZE, BUFFERS) of
 the queue counts, of the inbox list and its count, and of the heaviest statements of any page over the target,
 with the index or query change each finding calls for.
-Exits 0 when the p95 of the inbox and of the conversation page are under 150 ms, else 1 (2 when the
-environment is not usable).
+Also the live refresh as the browser makes it (If-None-Match with the ETag of what it shows): with nothing
+changed (a 304), and right after a change in the office (a 200), and from them the cost of 600 officers polling
+every 4 s in cores, beside the figures of issue 17 (before, and django-helpdesk's).
+Exits 0 when every target of issue 17 is met (inbox p95 ≤ 40 ms, conversation ≤ 25 ms, searches ≤ 60 ms, each
+≤ 14 queries; refresh with nothing changed ≤ 5 ms and ≤ 2 queries), else 1 (2 when the environment is not usable).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import hashlib
 import os
 import random
 import re
+import secrets
 import statistics
 import sys
 import time
@@ -52,12 +56,33 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+# A key generated for this run: settings refuse a weak one when DEBUG is off (the bench signs only its own sessions).
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
 os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")  # the test client speaks plain HTTP
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
-TARGET_MS = 150.0
-GATED = ("inbox", "conversation")  # the pages whose p95 decides the exit status
+TARGET_MS = 40.0  # p95 of the pages without a target of their own
+REFRESH_UNCHANGED = "refresh, nothing changed (304)"
+REFRESH_CHANGED = "refresh after a change (200)"
+SEARCH_WORD = "restitusi"  # in one preview template of twenty: about 5 % of the inquiries
+# Issue 17's targets: p95 ms and queries per request.
+TARGETS = {"inbox": (40.0, 14), "conversation": (25.0, 14), REFRESH_UNCHANGED: (5.0, 2)}
+SEARCH_TARGET = (60.0, 14)
+GATED = ("inbox", "conversation", REFRESH_UNCHANGED)  # with the searches: the rows whose p95 decides the exit
+POLLERS, POLL_SECONDS, POLL_CORES_TARGET = 600, 4.0, 0.2
+# The figures of the issue's table (measured on this machine before this work, and the peers').
+BEFORE = {
+    "inbox": "110–135 ms p95, 14 queries",
+    "inbox partial": "98–112 ms p95, 14 queries (every refresh)",
+    REFRESH_UNCHANGED: "98–112 ms p95, 14 queries: 600 pollers > 10 cores",
+    "search": "226–420 ms p95",
+    "conversation": "53–72 ms p95, 16–17 queries",
+}
+PEERS = [
+    ("django-helpdesk 2.6.1 ticket table, 100k tickets", "672 ms, 74 queries"),
+    ("django-helpdesk 2.6.1 ticket page", "49 ms, 39 queries (the conversation's target is half of it)"),
+]
 BATCH = 5000
 
 # code, name, kind, typology, zone, parent code, 24/7
@@ -74,7 +99,6 @@ ACCOUNT_KINDS = {"040300": ["webchat", "whatsapp"], "090400": ["meta", "telegram
 
 FIRST = "Budi Siti Agus Dewi Rina Andi Wahyu Putri Joko Sri Rudi Indah Hendra Ayu Fajar Nur Yusuf Maya Eko Lestari"
 LAST = "Santoso Wijaya Saputra Hidayat Kusuma Pratama Siregar Nasution Tanjung Harahap Gunawan Setiawan Halim Lubis"
-SEARCH_WORD = "restitusi"  # in one preview template of twenty: about 5 % of the inquiries
 PREVIEWS = [
     "Selamat siang, paket kiriman saya dari Singapura tertahan di bea cukai, bagaimana cara mengurusnya?",
     "Berapa batas pembebasan bea masuk untuk barang kiriman pribadi?",
@@ -299,8 +323,9 @@ ORDER BY t.id, g.j
 """
 OUTBOX_SQL = """
 INSERT INTO channels_intake_outboundmessage
-    (account_id, recipient_id, sender_id, text, tag, status, attempts, platform_ids, last_error, created_at, sent_at)
-SELECT i.account_id, r.external_id, '', m.text, '', 'sent', 1, '[]'::jsonb, m.id::text, m.created_at,
+    (account_id, recipient_id, sender_id, text, tag, attachment, status, attempts, platform_ids, last_error,
+     created_at, sent_at)
+SELECT i.account_id, r.external_id, '', m.text, '', '{}'::jsonb, 'sent', 1, '[]'::jsonb, m.id::text, m.created_at,
        m.created_at + interval '2 s'
 FROM tickets_message m
 JOIN tickets_inquiry i ON i.id = m.inquiry_id
@@ -464,28 +489,34 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def measure(client, label: str, urls, requests: int, warmup: int) -> dict:
-    """Time `requests` GETs (after `warmup` untimed ones); urls(k) gives the k-th URL."""
+def measure(client, label: str, urls, requests: int, warmup: int, headers=None, before=None, expect=200) -> dict:
+    """Time `requests` GETs (after `warmup` untimed ones); urls(k) gives the k-th URL, headers(k) its headers,
+    before(k) runs untimed before it."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    times, counts, sql_ms = [], [], []
+    times, counts, sql_ms, cpu_ms = [], [], [], []
     by_shape: dict[str, list[float]] = defaultdict(list)
     sample: dict[str, str] = {}
     slowest = (-1.0, [], "")
     for k in range(warmup + requests):
         url = urls(k)
+        extra = headers(k) if headers else {}
+        if before:
+            before(k)
         connection.queries_log.clear()  # a bounded deque: once full, the captured slice would come out empty
         with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(url)
+            started, cpu = time.perf_counter(), time.process_time()
+            response = client.get(url, headers=extra)
             elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code != 200:
-            fail(f"{label}: GET {url} answered {response.status_code}")
+            cpu = (time.process_time() - cpu) * 1000
+        if response.status_code != expect:
+            fail(f"{label}: GET {url} answered {response.status_code}, not {expect}")
         if k < warmup:
             continue
         queries = captured.captured_queries
         times.append(elapsed)
+        cpu_ms.append(cpu)
         counts.append(len(queries))
         sql_ms.append(sum(float(q["time"]) for q in queries) * 1000)
         for query in queries:
@@ -499,6 +530,9 @@ def measure(client, label: str, urls, requests: int, warmup: int) -> dict:
         "url": urls(0),
         "p50": percentile(times, 0.50),
         "p95": percentile(times, 0.95),
+        "mean": statistics.mean(times),
+        "cpu": statistics.mean(cpu_ms),
+        "sql_mean": statistics.mean(sql_ms),
         "max": max(times),
         "sql_p50": percentile(sql_ms, 0.50),
         "queries": (min(counts), max(counts)),
@@ -567,6 +601,91 @@ def diagnose(plans: dict[str, list[str]]) -> list[str]:
             notes.append(f"a sort spills to disk ({m.group(1)} kB; work_mem is too small for it)")
             break
     return notes
+
+
+def target_of(label: str) -> tuple[float, int | None]:
+    if label in TARGETS:
+        return TARGETS[label]
+    if label.startswith("search"):
+        return SEARCH_TARGET
+    return TARGET_MS, None
+
+
+def gated(label: str) -> bool:
+    return label in GATED or label.startswith("search")
+
+
+def missed(row: dict) -> bool:
+    limit_ms, limit_q = target_of(row["label"])
+    return gated(row["label"]) and (row["p95"] > limit_ms or (limit_q is not None and row["queries"][1] > limit_q))
+
+
+def measure_refresh(client, office, args) -> list[dict]:
+    """The 4-second refresh as the browser sends it: If-None-Match with the ETag of what it shows."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from tickets.models import Inquiry
+
+    url = "/inbox/?queue=open&partial=1"
+    shown = {"etag": client.get(url).headers["ETag"]}
+
+    def fresh(_k) -> None:
+        # The ETag also expires when time alone changes the page (a countdown crossing its at-risk moment...):
+        # take the new one then, as the browser would.
+        expires = int(shown["etag"].strip('"').rsplit(".", 1)[1])
+        if expires <= timezone.now().timestamp() + 1:
+            shown["etag"] = client.get(url).headers["ETag"]
+
+    touched = Inquiry.objects.filter(office=office, status="open").values_list("pk", flat=True).first()
+
+    def change(_k) -> None:
+        # Any write to an inquiry of the office (here one that changes nothing) moves the office's version.
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE tickets_inquiry SET last_message_at = last_message_at WHERE id = %s", [touched])
+
+    expires = int(shown["etag"].strip('"').rsplit(".", 1)[1]) - timezone.now().timestamp()
+    print(f"  refresh ETag of the open queue expires by time alone in {expires / 60:.0f} min")
+    etag = lambda _k: {"if-none-match": shown["etag"]}  # noqa: E731
+    return [
+        measure(client, REFRESH_UNCHANGED, lambda k: url, args.requests, args.warmup, etag, fresh, expect=304),
+        measure(client, REFRESH_CHANGED, lambda k: url, args.requests, args.warmup, etag, change, expect=200),
+    ]
+
+
+def print_costs(rows: list[dict]) -> None:
+    """Cores for POLLERS officers refreshing every POLL_SECONDS: the request rate times the mean time of a
+    request (in process; a WSGI server and the network add to it), for shares of refreshes that find a change."""
+    by_label = {row["label"]: row for row in rows}
+    unchanged, changed = by_label.get(REFRESH_UNCHANGED), by_label.get(REFRESH_CHANGED)
+    if not unchanged or not changed:
+        return
+    rate = POLLERS / POLL_SECONDS
+    print(f"\nCost of {POLLERS} officers polling every {POLL_SECONDS:.0f} s ({rate:.0f} refreshes/s), in cores:")
+    print(
+        "  (web: the bench process's CPU per request; + SQL: the statements' time as the client saw it, an upper"
+        " bound of the database's CPU; wall: the whole request's time, which on a shared machine includes waiting)"
+    )
+    print(f"  {'':38s} {'web':>6s} {'+ SQL':>6s} {'wall':>6s}")
+    for share, what in [
+        (0.0, "nothing changes"),
+        (POLL_SECONDS / 60, "a change in the office every minute"),
+        (POLL_SECONDS / 10, "a change every 10 s"),
+        (1.0, "a change before every refresh"),
+    ]:
+
+        def mix(key: str, share=share) -> float:
+            return rate * ((1 - share) * unchanged[key] + share * changed[key]) / 1000
+
+        web, sql, wall = mix("cpu"), mix("cpu") + mix("sql_mean"), mix("mean")
+        mark = f"  cores (target < {POLL_CORES_TARGET} core)" if share == 0 else "  cores"
+        print(f"  {what:38s} {web:6.2f} {sql:6.2f} {wall:6.2f}{mark}")
+    print(f"  before (issue 17): {BEFORE[REFRESH_UNCHANGED]}")
+    print("\nBefore this work and the peers (issue 17's table, same machine):")
+    for label in ("inbox", "inbox partial", "search", "conversation"):
+        print(f"  {label:34s} {BEFORE[label]}")
+    for label, figure in PEERS:
+        print(f"  {label:50s} {figure}")
 
 
 def main() -> int:
@@ -675,24 +794,31 @@ def main() -> int:
     with override_settings(STORAGES=storages):
         for label, urls in pages:
             rows.append(measure(client, label, urls, args.requests, args.warmup))
+        rows += measure_refresh(client, office, args)
 
     now = timezone.now()
     matches = {label: selectors.inquiry_list(user=user, now=now, **kw).count() for label, kw in filters.items()}
     thread_sizes = [Message.objects.filter(inquiry_id=pk).count() for pk in targets[:50]]
     matches["conversation"] = f"{statistics.mean(thread_sizes):.1f} msg"
 
-    print(f"\nResults ({office_rows} inquiries in the office; target p95 < {TARGET_MS:.0f} ms for inbox, conversation)")
-    header = f"  {'page':34s} {'p50 ms':>7s} {'p95 ms':>7s} {'max ms':>7s} {'SQL p50':>7s} {'queries':>8s} {'rows':>9s}"
+    print(f"\nResults ({office_rows} inquiries in the office; measured in process, on a machine shared with others)")
+    header = (
+        f"  {'page':34s} {'p50 ms':>7s} {'p95 ms':>7s} {'max ms':>7s} {'SQL p50':>7s} {'queries':>8s} {'rows':>9s}"
+        f"  {'target':>12s}"
+    )
     print(header)
     print("  " + "-" * (len(header) - 2))
     for row in rows:
         low, high = row["queries"]
         queries = f"{low}" if low == high else f"{low}–{high}"
-        flag = " ✗" if row["label"] in GATED and row["p95"] >= TARGET_MS else ""
+        limit_ms, limit_q = target_of(row["label"])
+        flag = " ✗" if missed(row) else (" ✓" if gated(row["label"]) else "")
+        target = f"≤{limit_ms:.0f} ms" + (f", ≤{limit_q} q" if limit_q else "")
         print(
             f"  {row['label']:34s} {row['p50']:7.1f} {row['p95']:7.1f} {row['max']:7.1f} {row['sql_p50']:7.1f} "
-            f"{queries:>8s} {str(matches.get(row['label'], '')):>9s}{flag}"
+            f"{queries:>8s} {str(matches.get(row['label'], '')):>9s}  {target:>12s}{flag}"
         )
+    print_costs(rows)
 
     print("\nHeaviest statements per page (median ms per execution, executions per request):")
     for row in rows:
@@ -718,7 +844,7 @@ def main() -> int:
         shown.add(shape(query["sql"]))
         plans[title] = print_plan(f"{title}, {float(query['time']) * 1000:.1f} ms when timed", query["sql"], lines)
     for row in rows:
-        if row["p95"] < TARGET_MS:
+        if row["p95"] < target_of(row["label"])[0]:
             continue
         fresh = [(sql, ms) for sql, ms, _per in row["heavy"] if ms >= 5 and shape(sql) not in shown]
         print(f"\n  {row['label']} is over target; its heaviest statements not shown above: {len(fresh) or 'none'}")
@@ -730,15 +856,15 @@ def main() -> int:
     print("\nSummary")
     for note in diagnose(plans):
         print(f"  - {note}")
-    failed = [row["label"] for row in rows if row["label"] in GATED and row["p95"] >= TARGET_MS]
+    failed = [row["label"] for row in rows if missed(row)]
     for row in rows:
         if row["label"] in failed:
             outside = row["p50"] - row["sql_p50"]
             print(f"  {row['label']}: p50 {row['p50']:.0f} ms = {row['sql_p50']:.0f} ms SQL + {outside:.0f} ms Python")
-    over = [row["label"] for row in rows if row["label"] not in GATED and row["p95"] >= TARGET_MS]
+    over = [row["label"] for row in rows if not gated(row["label"]) and row["p95"] >= TARGET_MS]
     if over:
         print(f"  over {TARGET_MS:.0f} ms at p95 (not gated): {', '.join(over)}")
-    verdict = f"p95 over target: {', '.join(failed)}" if failed else "inbox and conversation p95 under target"
+    verdict = f"over target: {', '.join(failed)}" if failed else "every target of issue 17 met"
     print(f"  {verdict}; total bench time {time.perf_counter() - started_all:.1f} s")
     return 1 if failed else 0
 

@@ -37,6 +37,7 @@ from sla.calendar import WorkingCalendar  # noqa: E402
 from sla.policy import SlaPolicy, compute_deadlines  # noqa: E402
 
 ZONE = "Asia/Jakarta"
+TARGET_RATIO = 50.0
 
 
 def _timed(func):
@@ -70,7 +71,7 @@ def run(n: int, seed: int) -> list[dict]:
     compute_deadlines(calendar, received_utc[0], policy)
     calendar_mon_fri.add_working_time(received_utc[0], hour)
 
-    _, secs = _timed(lambda: [compute_deadlines(calendar, r, policy) for r in received_utc])
+    deadlines, secs = _timed(lambda: [compute_deadlines(calendar, r, policy) for r in received_utc])
     rows.append({"engine": "sla compute_deadlines", "covers": "full deadlines, default hours", "secs": secs})
 
     def ours55():
@@ -97,6 +98,18 @@ def run(n: int, seed: int) -> list[dict]:
             "covers": "55 working min, default hours",
             "secs": secs,
             "agree": agree,
+        }
+    )
+    # The same instants through compute_deadlines: its response due is the 55-minute addition except for a
+    # late arrival (then it is the resolution due, which businesstimedelta has no notion of).
+    on_time = [(d.response_due, b) for d, b in zip(deadlines, theirs, strict=True) if not d.late_arrival]
+    rows.append(
+        {
+            "engine": "  compute_deadlines' due",
+            "covers": f"= btd +55 min, {len(on_time)} not late",
+            "secs": rows[0]["secs"],
+            "agree": sum(a == b for a, b in on_time),
+            "of": len(on_time),
         }
     )
 
@@ -142,16 +155,20 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(header))
     for row in rows:
         rate = n / row["secs"]
-        agreement = f"{row['agree']}/{n} {100 * row['agree'] / n:.1f}%" if "agree" in row else ""
+        of = row.get("of", n)
+        agreement = f"{row['agree']}/{of} {100 * row['agree'] / of:.1f}%" if "agree" in row else ""
         print(
             f"{row['engine']:<27} {row['covers']:<37} {row['secs']:>8.2f} {rate:>11,.0f} "
             f"{rate / btd_rate:>6.1f}x {agreement:>17}"
         )
     ours = n / rows[0]["secs"]
     sla60 = n / next(r["secs"] for r in rows if r["engine"] == "sla +60 min")
-    print(f"compute_deadlines vs businesstimedelta: {ours / btd_rate:.1f}x (target >= 20x)")
+    print(
+        f"compute_deadlines vs businesstimedelta: {ours / btd_rate:.1f}x (target >= {TARGET_RATIO:.0f}x; "
+        "same instants, one run; peer before the speed-up: 32x)"
+    )
     print(f"sla +60 min vs pandas CustomBusinessHour: {sla60 / pandas_rate:.1f}x")
-    disagreements = sum(n - r["agree"] for r in rows if "agree" in r)
+    disagreements = sum(r.get("of", n) - r["agree"] for r in rows if "agree" in r)
     return 1 if disagreements else 0
 
 

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.logging import current_request_id
 from offices.models import Office
 
 from .adapters import registry
@@ -71,6 +72,9 @@ class InboundEvent(models.Model):
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # The request id of the webhook that brought it (common.logging): the worker files it under that id, also
+    # when the re-drive picks it up later, so one id follows the message from the webhook into the thread.
+    request_id = models.CharField(_("request id"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("inbound event")
@@ -124,6 +128,11 @@ class OutboundMessage(models.Model):
     last_error = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # The request id it was written under (an officer's reply: their request): its delivery, retries and
+    # re-drives included, logs under that id.
+    request_id = models.CharField(
+        _("request id"), max_length=64, blank=True, editable=False, default=current_request_id
+    )
 
     class Meta:
         verbose_name = _("outbound message")
@@ -133,3 +142,42 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account.slug} → {self.recipient_id} ({self.status})"
+
+
+class InboundDelivery(models.Model):
+    """A verified webhook delivery holding many messages (Meta, WhatsApp and X batch them), stored whole before
+    the 200 and split into inbound events by the worker (``inbound.inbound_delivery_split``).
+
+    One INSERT answers the platform within its timeout whatever the batch holds; the split is idempotent (the
+    events' unique key decides), resumes where it stopped (``split_count``) and is re-driven like the events.
+    The same body delivered again (the platform's retry) is the same row (``body_sha256``).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be split")
+        SPLIT = "split", _("Split into events")
+        DEAD = "dead", _("Failed too often (kept for review)")
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="inbound_deliveries")
+    body_sha256 = models.CharField(_("body hash"), max_length=64)
+    body = models.BinaryField(_("raw body"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    messages = models.PositiveIntegerField(_("messages"), default=0, help_text=_("Messages it holds to file."))
+    split_count = models.PositiveIntegerField(_("messages split"), default=0)
+    received_at = models.DateTimeField(_("received"))
+    split_at = models.DateTimeField(_("split"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("inbound delivery")
+        verbose_name_plural = _("inbound deliveries")
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["account", "body_sha256"], name="inbound_delivery_body_unique")]
+        indexes = [
+            models.Index(fields=["received_at"], condition=Q(status="pending"), name="inbound_delivery_pending_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account.slug}:{self.body_sha256[:12]} ({self.messages} messages)"

@@ -11,6 +11,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from common.logging import request_id_var
 from common.storage import private_storage
 
 from .accounts import account_credentials, base_url_for
@@ -52,6 +53,16 @@ def outbox_deliver(*, outbound_id: int, now: datetime | None = None) -> Delivery
     if not claimed:
         return DeliveryOutcome("skipped")
     outbound = OutboundMessage.objects.select_related("account__office").get(pk=outbound_id)
+    # Logged under the request id it was written under (also on a retry or a re-drive).
+    token = request_id_var.set(outbound.request_id) if outbound.request_id else None
+    try:
+        return _deliver(outbound, now)
+    finally:
+        if token is not None:
+            request_id_var.reset(token)
+
+
+def _deliver(outbound: OutboundMessage, now: datetime) -> DeliveryOutcome:
     adapter = get_adapter(outbound.account.kind)
     creds = account_credentials(outbound.account, external_id=outbound.sender_id)
     attempts = outbound.attempts + 1

@@ -5,58 +5,31 @@ the rest. The workflow above is reached only through ``workflow.current_workflow
 """
 
 import hashlib
-import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from common.aftercommit import task_on_commit
+from common.logging import request_id_var
 
 from .adapters import InboundMessage, ReplyWindow, get_adapter
 from .adapters import reply_window as adapter_reply_window
 from .adapters.base import storable_text
-from .inbound import inbound_event_process, process_inbound
-from .models import ChannelAccount, InboundEvent, OutboundMessage
+from .inbound import inbound_event_process, inbound_events_store, process_inbound, split_inbound_delivery
+from .models import ChannelAccount, InboundDelivery, InboundEvent, OutboundMessage
 from .outbox import deliver_outbound
 
-
 # --- Inbound -------------------------------------------------------------------------------------------------
-def inbound_events_store(*, account: ChannelAccount, messages: list[InboundMessage], queue: bool = True) -> list[int]:
-    """Write new messages to the inbound log in one statement; duplicates (same account and platform id, in
-    this batch or already logged, also from a concurrent delivery) are skipped. Queues the processing of the
-    new events on commit (unless ``queue`` is False) and returns their ids.
-    """
-    if not messages:
-        return []
-    unstorable = [problem for message in messages for problem in message.problems()]
-    if unstorable:  # callers keep such messages for review first (inbound_delivery_store)
-        raise ValueError(f"cannot log messages that cannot be filed: {'; '.join(unstorable)}")
-    fresh: dict[str, InboundMessage] = {}
-    for message in messages:
-        fresh.setdefault(message.dedupe_key, message)
-    table = InboundEvent._meta.db_table
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(fresh))
-    params: list = []
-    for key, message in fresh.items():
-        params += [account.pk, key, InboundEvent.Status.PENDING, json.dumps(message.to_dict()), "", now, 0, ""]
-    sql = (
-        f"INSERT INTO {table} (account_id, dedupe_key, status, message, raw_body, received_at, attempts, error) "  # noqa: S608
-        f"VALUES {rows} ON CONFLICT (account_id, dedupe_key) DO NOTHING RETURNING id"
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        created = [row[0] for row in cursor.fetchall()]
-        if queue:
-            for event_id in created:  # a broker outage is logged; the periodic re-drive files the event later
-                task_on_commit(process_inbound, event_id)
-    return created
+# inbound_events_store (the one INSERT of a delivery's messages) lives beside the worker, which also calls it to
+# split large deliveries; callers keep importing it from here.
 
 
 def inbound_message_file_now(*, account: ChannelAccount, message: InboundMessage) -> bool:
@@ -77,12 +50,25 @@ class DeliveryIntake:
     accepted: tuple[int, ...]  # the new events, queued for processing
     duplicates: int  # already logged (this batch or an earlier delivery)
     kept_for_review: InboundEvent | None  # the delivery's body, when some of its messages cannot be filed
+    queued: int = 0  # messages of a large delivery stored whole, split into events by the worker
+
+
+# Above this many messages a delivery is stored whole (one INSERT) and split by the worker, so the platform has
+# its 200 within its timeout whatever the batch holds (setting INTAKE_LARGE_DELIVERY_MESSAGES).
+LARGE_DELIVERY_MESSAGES = 100
+
+
+def large_delivery_messages() -> int:
+    return getattr(settings, "INTAKE_LARGE_DELIVERY_MESSAGES", LARGE_DELIVERY_MESSAGES)
 
 
 def inbound_delivery_store(*, account: ChannelAccount, body: bytes, messages: list[InboundMessage]) -> DeliveryIntake:
     """Log a verified delivery's messages. Those that cannot be filed (an id longer than its column, no id) are
     not logged as events that would fail in the worker: the body is kept for review at once, with the reasons,
-    and the rest of the batch is logged as usual. One transaction."""
+    and the rest of the batch is logged as usual. One transaction.
+
+    A delivery of more than ``large_delivery_messages()`` messages is not logged message by message: its raw
+    body is stored once (``inbound_large_delivery_store``) and the worker splits it into the same events."""
     storable = [message for message in messages if not message.problems()]
     reasons = [
         f"message {position}: {problem}"
@@ -90,13 +76,43 @@ def inbound_delivery_store(*, account: ChannelAccount, body: bytes, messages: li
         for problem in message.problems()
     ]
     with transaction.atomic():
-        accepted = inbound_events_store(account=account, messages=storable)
+        if len(storable) > large_delivery_messages():
+            accepted, queued = [], inbound_large_delivery_store(account=account, body=body, messages=len(storable))
+        else:
+            accepted, queued = inbound_events_store(account=account, messages=storable), 0
         kept = None
         if reasons:
             kept = inbound_invalid_store(
                 account=account, body=body, error="cannot be filed: " + "; ".join(reasons), code="unstorable"
             )
-    return DeliveryIntake(accepted=tuple(accepted), duplicates=len(storable) - len(accepted), kept_for_review=kept)
+    return DeliveryIntake(
+        accepted=tuple(accepted),
+        duplicates=len(storable) - len(accepted) - queued,
+        kept_for_review=kept,
+        queued=queued,
+    )
+
+
+def inbound_large_delivery_store(*, account: ChannelAccount, body: bytes, messages: int) -> int:
+    """Store a verified delivery's raw body in one ``INSERT … ON CONFLICT DO NOTHING`` and queue its split on
+    commit. The same body again (a platform's retry) is the row already stored: nothing is added. Returns the
+    number of messages queued (0 for such a repeat)."""
+    table = InboundDelivery._meta.db_table
+    digest = hashlib.sha256(body).hexdigest()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = (
+        f"INSERT INTO {table} (account_id, body_sha256, body, status, messages, split_count, received_at, "  # noqa: S608
+        "attempts, error, request_id) VALUES (%s, %s, %s, %s, %s, 0, %s, 0, '', %s) "
+        "ON CONFLICT (account_id, body_sha256) DO NOTHING RETURNING id"
+    )
+    params = [account.pk, digest, body, InboundDelivery.Status.PENDING, messages, now, request_id_var.get()]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return 0
+        task_on_commit(split_inbound_delivery, row[0])  # a broker outage: the re-drive splits it later
+    return messages
 
 
 def inbound_invalid_store(*, account: ChannelAccount, body: bytes, error: str, code: str = "") -> InboundEvent:
@@ -218,14 +234,19 @@ def inbound_events_retry(*, event_ids: list[int], actor=None) -> int:
 
 def transport_backlog(*, now: datetime | None = None) -> dict[str, float | None]:
     """How long the oldest inbound event has waited to be filed, and the oldest due reply to be delivered, in
-    seconds (None: nothing waits). Two index reads: /healthz and /metrics ask on every probe."""
+    seconds (None: nothing waits; a large delivery waiting to be split counts as its events). Two statements
+    of index reads: /healthz and /metrics ask on every probe."""
     now = now or timezone.now()
-    oldest_inbound = (
-        InboundEvent.objects.filter(status=InboundEvent.Status.PENDING)
-        .order_by("received_at")
-        .values_list("received_at", flat=True)
-        .first()
+    # One statement for both: a large delivery not split yet holds events not in the log yet, so it waits as
+    # long as they do (each subquery is an index read of a partial index).
+    sql = (
+        f"SELECT (SELECT MIN(received_at) FROM {InboundEvent._meta.db_table} WHERE status = %s), "  # noqa: S608
+        f"(SELECT MIN(received_at) FROM {InboundDelivery._meta.db_table} WHERE status = %s)"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [InboundEvent.Status.PENDING, InboundDelivery.Status.PENDING])
+        waiting = [_db_datetime(value) for value in cursor.fetchone() if value is not None]
+    oldest_inbound = min(waiting, default=None)
     oldest_due = (
         OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
@@ -237,3 +258,10 @@ def transport_backlog(*, now: datetime | None = None) -> dict[str, float | None]
         return None if moment is None else max((now - moment).total_seconds(), 0.0)
 
     return {"inbound_oldest_pending_seconds": age(oldest_inbound), "outbox_oldest_due_seconds": age(oldest_due)}
+
+
+def _db_datetime(value) -> datetime:
+    """A datetime column read by raw SQL: aware already (PostgreSQL), or the UTC text SQLite stores."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)

@@ -1,7 +1,8 @@
 """Webhook endpoints `/intake/<kind>/<slug>/webhook/`: verify, log durably, answer. Nothing else happens here.
 
-A verified delivery is answered 200 whatever it holds: what can be filed is logged, what cannot (unreadable,
-or ids too long to store) is kept for review. Only a bad signature (403), a too large body (413) or too many
+A verified delivery is answered 200 whatever it holds: what can be filed is logged (a large batch is stored
+whole in one INSERT and split by the worker), what cannot (unreadable, or ids too long to store) is kept for
+review. Only a bad signature (403), a too large body (413) or too many
 handshakes (429) are refused.
 """
 
@@ -99,6 +100,9 @@ def webhook(request, kind: str, slug: str):
         "duplicates": intake.duplicates,
         "ignored": len(parsed.ignored),
     }
+    if intake.queued:
+        # A large delivery: stored whole in one INSERT, split into events by the worker.
+        answer["queued"] = intake.queued
     if intake.kept_for_review is not None:
         # Some messages cannot be filed (an id longer than we store): the body waits for an admin; the rest is in.
         _log_kept(kind, slug, intake.kept_for_review.pk, "unstorable")
@@ -106,11 +110,12 @@ def webhook(request, kind: str, slug: str):
     # No text, no sender: what was received, for which account, and the events it became (the request id on the
     # line follows them into the worker).
     logger.info(
-        "%s webhook of account %s: %d accepted (events %s), %d duplicate(s), %d ignored",
+        "%s webhook of account %s: %d accepted (events %s), %d queued to split, %d duplicate(s), %d ignored",
         kind,
         slug,
         len(intake.accepted),
         ",".join(str(pk) for pk in intake.accepted[:20]),
+        intake.queued,
         intake.duplicates,
         len(parsed.ignored),
     )

@@ -68,6 +68,11 @@ request_id_var: ContextVar[str] = ContextVar("request_id", default="")
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def current_request_id() -> str:
+    """The request id now ("" outside a request or task): the default of the models' ``request_id`` columns."""
+    return request_id_var.get()
+
+
 def new_request_id(offered: str = "") -> str:
     return offered if offered and REQUEST_ID_PATTERN.fullmatch(offered) else uuid.uuid4().hex
 

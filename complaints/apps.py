@@ -7,4 +7,9 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints and feedback")
 
     def ready(self) -> None:
+        from tickets.officer_figures import register_complaint_figures
+
         from . import notices  # noqa: F401 - registers the notification kinds of complaints
+        from .officer_figures import provider
+
+        register_complaint_figures(provider)

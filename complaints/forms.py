@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from offices.models import Office
 
 from .models import Complaint
+from .selectors import office_colleagues
 from .services import MANUAL_CHANNELS, MAX_TEXT
 
 
@@ -147,6 +148,18 @@ class FromInquiryForm(forms.Form):
     kind = forms.ChoiceField(choices=Complaint.Kind.choices, required=False)
     concerns = forms.ChoiceField(choices=Complaint.Concerns.choices, required=False)
     matter = forms.CharField(required=False, max_length=MAX_TEXT)
+    # The colleague it is about: one of the office's staff (never the officer filing it).
+    about_user = forms.ModelChoiceField(
+        label=_("Officer concerned"),
+        required=False,
+        queryset=get_user_model().objects.none(),
+        error_messages={"invalid_choice": _("Choose a colleague of this office.")},
+    )
+
+    def __init__(self, *args, office=None, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if office is not None:
+            self.fields["about_user"].queryset = office_colleagues(office=office, actor=actor)
 
 
 class FilterForm(forms.Form):

@@ -1,6 +1,7 @@
 """Reads of complaints for the pages and the API, in a fixed number of queries, with the confidentiality rule
 of ``complaints.routing`` applied to every one."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
 from audit.models import AuditEvent
@@ -83,4 +84,15 @@ def readers(complaint: Complaint) -> list[AuditEvent]:
         )
         .select_related("actor")
         .order_by("-created_at", "-id")[:200]
+    )
+
+
+def office_colleagues(*, office, actor) -> QuerySet:
+    """The staff of ``office`` an officer may name as the one a complaint is about (not themselves)."""
+    return (
+        get_user_model()
+        .objects.filter(staff__office=office, is_active=True)
+        .exclude(pk=getattr(actor, "pk", None))
+        .select_related("staff")
+        .order_by("first_name", "last_name", "username")
     )

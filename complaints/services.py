@@ -12,6 +12,7 @@ status, so a repeated or racing step is refused rather than applied twice; each 
 stage (``complaints.deadlines``) and writes the audit log.
 """
 
+import functools
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,10 +29,11 @@ from tickets.permissions import can_work_inquiry
 
 from . import notices
 from .deadlines import moments_for
-from .evidence import CheckedFile, evidence_check, evidence_store
+from .evidence import CheckedFile, evidence_check, evidence_kept_on_success, evidence_store
 from .models import OPEN_STATUSES, Complaint, ComplaintEvent, ComplaintEvidence, ComplaintPolicy
 from .numbering import register_number_next
-from .routing import handling_office_for, is_compliance, visible_complaints
+from .routing import ESCALATED_ROLES, handling_office_for, is_compliance, visible_complaints
+from .selectors import office_colleagues
 
 MAX_TEXT = 5000
 SHORT_FIELDS = {"complainant_name": 200, "complainant_contact": 200, "place": 200, "sipuma_number": 60}
@@ -91,6 +93,19 @@ def _clean(data: dict, *, strict: bool) -> dict:
     return values
 
 
+def _evidence_safe(function):
+    """Evidence written during ``function`` is deleted again if it raises, its transaction rolled back
+    (``evidence.evidence_kept_on_success``; applied outside ``transaction.atomic``)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with evidence_kept_on_success():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+@_evidence_safe
 @transaction.atomic
 def complaint_receive(
     *,
@@ -151,6 +166,7 @@ def complaint_receive(
     return complaint
 
 
+@_evidence_safe
 def complaint_submit(
     *, office: Office, data: dict, files=None, language: str = "id", channel: str = Complaint.Channel.WEB_FORM
 ) -> Complaint:
@@ -159,6 +175,7 @@ def complaint_submit(
     return complaint_receive(office=office, channel=channel, data=data, files=checked, language=language)
 
 
+@_evidence_safe
 def complaint_record(*, actor, office: Office, channel: str, data: dict, files=None, about_user=None) -> Complaint:
     """Compliance staff enter what arrived by e-mail, phone, fax, letter, in person, SIPUMA or the help desk."""
     if not is_compliance(actor):
@@ -181,9 +198,20 @@ def _inquiry_channel(inquiry: Inquiry) -> str:
     return Complaint.Channel.WEBCHAT if inquiry.account.kind == "webchat" else Complaint.Channel.SOCIAL
 
 
+def _concerns_of(user) -> str:
+    """What a complaint naming ``user`` is about: their role at the office when it goes up a level."""
+    role = getattr(getattr(user, "staff", None), "role", None)
+    return role if role in ESCALATED_ROLES else Complaint.Concerns.OFFICER
+
+
+@_evidence_safe
 @transaction.atomic
-def complaint_from_inquiry(*, inquiry: Inquiry, actor, data: dict) -> tuple[Complaint, str]:
+def complaint_from_inquiry(*, inquiry: Inquiry, actor, data: dict, about_user=None) -> tuple[Complaint, str]:
     """An officer turns an inquiry into a complaint; the requester is told on their channel, with the number.
+
+    ``about_user``: the colleague it is about, one of the office's staff (``selectors.office_colleagues``); the
+    complaint is then about them (or, for the head of office or compliance staff, goes to the regional office:
+    ``routing.handling_office_for``), and they never see it (``routing``).
 
     Returns the complaint and, when the message could not go out (the platform's reply window has closed, the
     inquiry is closed), why: the complaint is kept either way, and the officer sees the number to pass on.
@@ -191,6 +219,11 @@ def complaint_from_inquiry(*, inquiry: Inquiry, actor, data: dict) -> tuple[Comp
     if not can_work_inquiry(actor, inquiry):
         raise PermissionDenied(_("You cannot work inquiries of another office."))
     inquiry = Inquiry.objects.select_related("office", "account", "requester").get(pk=inquiry.pk)
+    if about_user is not None:
+        about_user = office_colleagues(office=inquiry.office, actor=actor).filter(pk=about_user.pk).first()
+        if about_user is None:
+            raise ValidationError({"about_user": _("Choose a colleague of this office.")})
+        data = {**data, "concerns": _concerns_of(about_user)}
     requester = inquiry.requester
     contact = requester.contact_email or requester.contact_phone or f"{inquiry.account.kind}: {requester.external_id}"
     data = {
@@ -206,6 +239,7 @@ def complaint_from_inquiry(*, inquiry: Inquiry, actor, data: dict) -> tuple[Comp
         strict=False,
         recorded_by=actor,
         actor_label="",
+        about_user=about_user,
         inquiry=inquiry,
         language=requester.language,
     )
@@ -444,6 +478,7 @@ def complaint_note_add(*, complaint: Complaint, actor, text: str) -> ComplaintEv
     return event
 
 
+@_evidence_safe
 @transaction.atomic
 def complaint_evidence_add(*, complaint: Complaint, actor, files) -> list[ComplaintEvidence]:
     """Compliance adds evidence that came later (a letter's enclosure, a photo sent by e-mail)."""

@@ -117,7 +117,7 @@ def from_inquiry(request, pk: int):
         raise Http404(_("No such inquiry in your office."))
     if not can_work_inquiry(request.user, inquiry):
         raise PermissionDenied
-    form = FromInquiryForm(request.POST)
+    form = FromInquiryForm(request.POST, office=inquiry.office, actor=request.user)
     if not form.is_valid():
         flash.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("tickets:conversation", pk=inquiry.pk)
@@ -127,7 +127,9 @@ def from_inquiry(request, pk: int):
         "matter": form.cleaned_data["matter"] or inquiry.preview,
     }
     try:
-        complaint, not_sent = services.complaint_from_inquiry(inquiry=inquiry, actor=request.user, data=data)
+        complaint, not_sent = services.complaint_from_inquiry(
+            inquiry=inquiry, actor=request.user, data=data, about_user=form.cleaned_data["about_user"]
+        )
     except (ValidationError, PermissionDenied) as exc:
         flash.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
         return redirect("tickets:conversation", pk=inquiry.pk)

@@ -24,7 +24,11 @@ app.conf.beat_schedule = {
     "intake-redrive": {"task": "channels_intake.redrive_inbound", "schedule": REDRIVE_SECONDS},
     "outbox-redrive": {"task": "channels_intake.redrive_outbox", "schedule": REDRIVE_SECONDS},
     "attachments-redrive": {"task": "tickets.redrive_attachments", "schedule": 300.0},
+    # Satisfaction surveys a broker outage left unqueued after an answered close (tickets.survey, each once).
+    "surveys-redrive": {"task": "tickets.redrive_surveys", "schedule": 300.0},
     "sla-sweep": {"task": "sla.sweep", "schedule": 60.0},
+    # The reports' daily summary: recent and changed dates, a chunk of the backfill (supervision.reports).
+    "report-summary": {"task": "supervision.refresh_summary", "schedule": 60.0},
     # Complaint due dates: reminders and breach notices to compliance staff (complaints.services, each once).
     "complaints-due": {"task": "complaints.due_sweep", "schedule": 300.0},
     "audit-seal": {"task": "audit.seal", "schedule": 60.0},

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from sla import views as sla_views
 from supervision import api as supervision_api
-from supervision import api_live, live_views
+from supervision import api_live, live_views, scorecard_views, survey_views
 from supervision import views as supervision_views
 from tickets.views import public_lookup
 
@@ -41,6 +41,9 @@ urlpatterns = [
     path("privasi/permintaan/", include("privacy.urls")),
     path("sla/", supervision_views.dashboard, name="sla-dashboard"),
     path("sla/inquiries/", supervision_views.drilldown, name="sla-inquiries"),
+    path("sla/officers/", scorecard_views.officer_scorecards, name="sla-officers"),
+    path("sla/survey/", survey_views.survey_page, name="sla-survey"),
+    path("sla/survey/comments/", survey_views.survey_comments, name="sla-survey-comments"),
     path("sla/live/", live_views.live_board, name="sla-live"),
     path("sla/live/list/", live_views.live_list, name="sla-live-list"),
     path("sla/live/inquiry/<int:pk>/", live_views.live_inquiry, name="sla-live-inquiry"),

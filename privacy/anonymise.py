@@ -1,8 +1,9 @@
 """Removing a requester's personal content while keeping the figures (one place, used by retention and erasure).
 
 What goes: message texts and files, previews, the ticket's texts, identity and document references, the
-requester's name, contacts and platform ids, web-chat sessions, the raw platform bodies. What stays: the inquiry
-rows with their office, channel, topics, times and SLA state, so every report gives the same numbers.
+survey's comment, the requester's name, contacts and platform ids, web-chat sessions, the raw platform bodies. What
+stays: the inquiry rows with their office, channel, topics, times, SLA state and survey rating, so every report
+gives the same numbers.
 """
 
 from django.db import transaction
@@ -48,7 +49,7 @@ def inquiries_anonymise(inquiry_ids: list[int]) -> dict[str, int]:
     TicketEvent.objects.filter(ticket__in=tickets).update(text="")
     tickets.update(summary=ERASED, needed="", final_answer="")
     references = RequesterReference.objects.filter(inquiry_id__in=inquiry_ids).delete()[0]
-    Inquiry.objects.filter(pk__in=inquiry_ids).update(preview="", anonymised_at=timezone.now())
+    Inquiry.objects.filter(pk__in=inquiry_ids).update(preview="", rating_comment="", anonymised_at=timezone.now())
     return {"inquiries": len(inquiry_ids), "messages": message_count, "files": files, "references": references}
 
 

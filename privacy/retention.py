@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from audit.services import audit_record
-from channels_intake.models import InboundEvent, OutboundMessage
+from channels_intake.models import InboundDelivery, InboundEvent, OutboundMessage
 from common.storage import private_storage
 from complaints.models import Complaint, ComplaintEvidence
 from tickets.identifiers import mask_text
@@ -60,7 +60,11 @@ def _inbound_filed(cutoff: datetime, chunk: int) -> int:
         ~Q(raw_body="") | Q(message__isnull=False)
     )
     ids = _ids(queryset, chunk)
-    return InboundEvent.objects.filter(pk__in=ids).update(raw_body="", message=None)
+    done = InboundEvent.objects.filter(pk__in=ids).update(raw_body="", message=None)
+    # Large deliveries stored whole (channels_intake.InboundDelivery): their body, once split into events.
+    deliveries = InboundDelivery.objects.filter(status=InboundDelivery.Status.SPLIT, received_at__lt=cutoff)
+    ids = _ids(deliveries.exclude(body=b""), chunk - done)
+    return done + InboundDelivery.objects.filter(pk__in=ids).update(body=b"")
 
 
 @retention_kind(

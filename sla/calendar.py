@@ -31,7 +31,9 @@ Semantics
 
 Speed: the calendar lazily builds, per local year, a table of its working intervals as UTC instants with
 cumulative working time, and answers every query by bisection in that table (whole years are skipped using
-their cached totals). No query loops over minutes or days.
+their cached totals). No query loops over minutes or days. ``_deadline_instants`` (the SLA computation) also
+keeps the deadlines of a receipt outside working time per interval waited for, and resolution due times per
+date, and instants become datetimes with one ``fromtimestamp`` call: every result is unchanged.
 
 Thread-safety: the tables are built lazily and stored with single assignments; two threads may build the
 same year twice, which is harmless. A calendar is immutable once constructed.
@@ -52,6 +54,8 @@ _US = timedelta(microseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _DAY_US = 86_400_000_000
+# Below 2**31 seconds a double holds an instant in seconds to better than a quarter of a microsecond.
+_FLOAT_EXACT_US = 2**31 * 1_000_000
 # Years for which tables can be built (a year's table needs the next year's first midnight).
 _MIN_YEAR = 2
 _MAX_YEAR = 9998
@@ -239,6 +243,9 @@ class WorkingCalendar:
         open_specials = [d for d, spans in special.items() if spans]
         self._last_special_year = max(open_specials).year if open_specials else None
         self._years: dict[int, _Year] = {}
+        # Deadlines already computed (see _deadline_instants): datetimes are immutable, so they are shared.
+        self._waiting_cache: dict[tuple[int, int, int, int], tuple[datetime, datetime, datetime]] = {}
+        self._resolution_cache: dict[tuple[int, int, int], datetime] = {}
         self._last = _Year(0, 0)  # fast path: the table used last (empty range until the first query)
 
     # ------------------------------------------------------------------ constructors and description
@@ -430,41 +437,70 @@ class WorkingCalendar:
 
         Returns the effective start ``s``, the late-arrival flag, the response due time and the end of day of
         the ``working_days``-th working date after the date of ``s``.
+
+        Two caches make the common cases cheap without changing a result: a receipt outside working time
+        has the start, response due and resolution due of the interval it waits for (only its late flag
+        depends on the receipt itself), so those are kept per (year, interval, policy); and the resolution
+        due of a working receipt is kept per (year, date, working days).
         """
-        u = _to_us(received_at, "received_at")
-        t = self._year_of(u)
-        starts = t.starts
-        i = bisect_right(starts, u) - 1
+        if not isinstance(received_at, datetime):
+            _to_us(received_at, "received_at")  # raises the TypeError
+        try:
+            u = (received_at - _EPOCH) // _US
+        except TypeError:  # a naive datetime: _to_us raises the ValueError naming it
+            u = _to_us(received_at, "received_at")
+        t = self._last
+        if not t.start <= u < t.end:
+            t = self._year_of(u)
+        i = bisect_right(t.starts, u) - 1
         # Late arrival, judged on the receipt and its local date k.
-        k = bisect_right(t.day_mid, u) - 1
-        close = t.day_close[k]
+        close = t.day_close[bisect_right(t.day_mid, u) - 1]
         # Counted back from closing whatever the opening: on a day shorter than the window, a receipt before
         # the opening but within the window is late too (SLA_RULES.md, Moments).
         late = close is not None and close - late_window_us <= u < close
-        # Effective start: u when working, else the next interval start (possibly in a later year).
-        if i >= 0 and u < t.ends[i]:
-            s = u
+        if i >= 0 and u < t.ends[i]:  # working time: the start is the receipt itself
             start = received_at.astimezone(self._tz)
-        else:
-            i += 1
-            while i >= len(t.starts):
-                t = self._following_year(t)
-                i = 0
-            s = t.starts[i]
-            start = self._dt(s)
-        # Resolution: the end of day of the n-th working date after the date of s (whose interval is i).
-        kd = t.iv_day[i]
-        if working_days == 0:
-            resolution_us = t.ends[t.day_lo[kd + 1] - 1]
-        else:
-            tr, j = self._nth_working_index(t, t.wcount[kd] + working_days - 1)
-            resolution_us = tr.working_end[j]
-        resolution = self._dt(resolution_us)
+            key = (t.year, t.iv_day[i], working_days)
+            resolution = self._resolution_cache.get(key)
+            if resolution is None:
+                resolution = self._dt(self._resolution_us(t, i, working_days))
+                self._resolution_cache[key] = resolution
+            if late:
+                return start, True, resolution, resolution
+            if response_us == 0:
+                return start, False, start, resolution
+            w = t.cum_end[i] - (t.ends[i] - u) + response_us
+            if w <= t.total:
+                due = t.instant_at(w, i)
+            else:
+                while w > t.total:
+                    w -= t.total
+                    t = self._following_year(t)
+                due = t.instant_at(w)
+            return start, False, self._dt(due), resolution
+        key = (t.year, i + 1, response_us, working_days)
+        waiting = self._waiting_cache.get(key)
+        if waiting is None:
+            waiting = self._waiting_deadlines(t, i + 1, response_us, working_days)
+            self._waiting_cache[key] = waiting
+        start, due, resolution = waiting
         if late:
             return start, True, resolution, resolution
-        # Response: s + response_us of working time.
+        return start, False, due, resolution
+
+    def _waiting_deadlines(
+        self, t: _Year, i: int, response_us: int, working_days: int
+    ) -> tuple[datetime, datetime, datetime]:
+        """Start, response due and resolution due of a receipt waiting for interval ``i`` of ``t`` (which may
+        be one past the year's last: then the first interval of a following year)."""
+        while i >= len(t.starts):
+            t = self._following_year(t)
+            i = 0
+        s = t.starts[i]
+        start = self._dt(s)
+        resolution = self._dt(self._resolution_us(t, i, working_days))
         if response_us == 0:
-            return start, False, start, resolution
+            return start, start, resolution
         w = t.cum_end[i] - (t.ends[i] - s) + response_us
         if w <= t.total:
             due = t.instant_at(w, i)
@@ -473,12 +509,24 @@ class WorkingCalendar:
                 w -= t.total
                 t = self._following_year(t)
             due = t.instant_at(w)
-        return start, False, self._dt(due), resolution
+        return start, self._dt(due), resolution
+
+    def _resolution_us(self, t: _Year, i: int, working_days: int) -> int:
+        """The end of day of the ``working_days``-th working date after the date of interval ``i`` of ``t``."""
+        kd = t.iv_day[i]
+        if working_days == 0:
+            return t.ends[t.day_lo[kd + 1] - 1]
+        tr, j = self._nth_working_index(t, t.wcount[kd] + working_days - 1)
+        return tr.working_end[j]
 
     # ------------------------------------------------------------------ internals
 
     def _dt(self, u: int) -> datetime:
         """Instant ``u`` as a datetime in the calendar's zone (whole seconds via the fast fromtimestamp)."""
+        if 0 <= u < _FLOAT_EXACT_US:
+            # One call: the nearest double to u / 10**6 is within 0.24 us of it here, and fromtimestamp
+            # rounds to the nearest microsecond, so this is exactly u.
+            return datetime.fromtimestamp(u / 1_000_000, self._tz)
         seconds, micro = divmod(u, 1_000_000)
         moment = datetime.fromtimestamp(seconds, self._tz)
         return moment.replace(microsecond=micro) if micro else moment

@@ -87,11 +87,13 @@ def _badge(inquiry: SlaTracked, calendar, now: datetime) -> SlaBadge:
     return SlaBadge(target, state_label, minutes, due, reason)
 
 
-def sla_badges(inquiries, *, now: datetime) -> dict[int, SlaBadge]:
-    """Badges for a page of inquiries; the calendars of their offices in four queries."""
+def sla_badges(inquiries, *, now: datetime, calendars=None) -> dict[int, SlaBadge]:
+    """Badges for a page of inquiries; the calendars of their offices in four queries (none when the caller
+    passes them, e.g. from a cache: office id -> WorkingCalendar)."""
     inquiries = list(inquiries)
     offices = {inquiry.office_id: inquiry.office for inquiry in inquiries}
-    calendars = office_calendars(offices.values())
+    if calendars is None or not offices.keys() <= calendars.keys():
+        calendars = office_calendars(offices.values())
     return {inquiry.pk: _badge(inquiry, calendars[inquiry.office_id], now) for inquiry in inquiries}
 
 

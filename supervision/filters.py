@@ -210,4 +210,9 @@ def parse_slice(params) -> dict:
     day = _date(params, "day")
     if day is not None:
         found["day"] = day
+    rated = (params.get("rated") or "").strip()
+    if rated:  # the officer scorecards' survey figure: only the inquiries the requester rated
+        if rated != "1":
+            raise FilterError(_("rated: 1 or nothing."))
+        found["rated"] = True
     return found

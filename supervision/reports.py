@@ -15,8 +15,10 @@ Breach causes are derived from what is stored, in SQL (``CAUSES``):
 - response target breached
   - ``delivery_failed``: an officer sent the answer or the ticket number before the due time, but the channel
     confirmed it only later, or never;
-  - ``unassigned``: nobody was assigned (no officer on duty took it, none was assigned);
-  - ``answered_late``: an officer was assigned and nothing was sent before the due time;
+  - ``no_officer``: no officer of the office was on duty when it arrived (``Inquiry.on_duty_at_receipt`` = 0);
+  - ``assigned_late``: officers were on duty, but nobody held it before the due time (assigned after it, or
+    never; ``Inquiry.assigned_at`` is the first assignment);
+  - ``answered_late``: an officer held it before the due time and nothing was sent in time;
 - resolution target breached
   - ``delivery_failed``: the unit gave its final answer before the due time, the delivery came later;
   - ``waiting_at_unit``: the unit's final answer came after the due time, or has not come.
@@ -32,21 +34,26 @@ from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
     Avg,
+    BigIntegerField,
     Case,
     CharField,
     Count,
     DateField,
     DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
     FloatField,
     IntegerField,
     OuterRef,
     Q,
+    Subquery,
+    Sum,
     Value,
     When,
 )
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate, TruncHour
+from django.db.models.functions import Cast, Coalesce, ExtractHour, ExtractIsoWeekDay, TruncDate, TruncHour
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import Office
@@ -54,6 +61,7 @@ from sla.models import TargetStatus
 from tickets.models import Inquiry, Message, Ticket, Topic
 
 from .filters import Period, Scope
+from .models import HOURS, SUMMARY_COUNTS, DayFigures, DayMinutes, SummaryChange, SummaryDay, SummaryState
 
 S = TargetStatus
 WORKING_SECONDS = "response_working_seconds"
@@ -114,13 +122,24 @@ CAUSES = {
         _("Response: sent in time, delivered late or not at all"),
         _response_breached & Q(_sent_in_time),
     ),
-    "response_unassigned": (
-        _("Response: nobody assigned (no officer on duty took it)"),
-        _response_breached & ~Q(_sent_in_time) & Q(assigned_to__isnull=True),
+    "response_no_officer": (
+        _("Response: no officer on duty when it arrived"),
+        _response_breached & ~Q(_sent_in_time) & Q(on_duty_at_receipt=0),
+    ),
+    "response_assigned_late": (
+        _("Response: assigned late or never (officers were on duty)"),
+        _response_breached
+        & ~Q(_sent_in_time)
+        & ~Q(on_duty_at_receipt=0)
+        & (Q(assigned_to__isnull=True) | Q(assigned_at__gt=F("response_due"))),
     ),
     "response_answered_late": (
-        _("Response: assigned, answered late or not yet"),
-        _response_breached & ~Q(_sent_in_time) & Q(assigned_to__isnull=False),
+        _("Response: assigned in time, answered late or not yet"),
+        _response_breached
+        & ~Q(_sent_in_time)
+        & ~Q(on_duty_at_receipt=0)
+        & Q(assigned_to__isnull=False)
+        & (Q(assigned_at__isnull=True) | Q(assigned_at__lte=F("response_due"))),
     ),
     "resolution_waiting_at_unit": (
         _("Resolution: waiting at the unit"),
@@ -464,17 +483,15 @@ def _period_report(scope: Scope, *, language: str = "id") -> dict:
     previous one (one scan, grouped by period), office, region, channel, officer, topic, heatmap, trend, and the
     names of the regions, channels, officers and topics; on SQLite one more per grouping for the percentiles.
     No grouping joins another table but the topics: regions and channels are CASEs over the office and the
-    channel account (the index holds both)."""
+    channel account (the index holds both).
+
+    A roll-up (more than one office, not an officer's own figures) whose days are all in the daily summary is
+    read from it instead (``_summary_figures``): the same figures, percentiles to the minute, in as many queries;
+    whether the summary covers the period is asked in the channel accounts' query (no extra query)."""
     from channels_intake.models import ChannelAccount
 
-    qs = scoped_inquiries(scope)
     offices_by_id = {office.pk: office for office in scope.offices}
     previous_period = scope.period.previous()
-    both = _periods_inquiries(scope, previous_period)
-    current = Case(When(period_q(scope.offices, scope.period), then=Value(1)), default=Value(0))
-    periods = {row["key"]: row for row in _grouped(both, "period", current, full=True)}
-    empty = _finish({"key": None, **dict.fromkeys(COUNTED, 0)})
-    total, previous = periods.get(1, dict(empty)), periods.get(0, dict(empty))
     parents = defaultdict(list)
     for office in scope.offices:
         parents[office.parent_id].append(office.pk)
@@ -485,8 +502,18 @@ def _period_report(scope: Scope, *, language: str = "id") -> dict:
         default=Value(0),
         output_field=IntegerField(),
     )
+    accounts = ChannelAccount.objects.filter(office_id__in=scope.office_ids)
+    summary_wanted = _summary_candidate(scope)
+    if summary_wanted:
+        accounts = accounts.annotate(
+            _covered=_summary_coverage(scope.offices, previous_period.start, scope.period.end),
+            _as_of=Subquery(SummaryState.objects.filter(pk=1).values("refreshed_at")[:1]),
+        )
+        found_accounts = list(accounts.values_list("pk", "kind", "_covered", "_as_of"))
+    else:
+        found_accounts = [(pk, kind, None, None) for pk, kind in accounts.values_list("pk", "kind")]
     kinds = defaultdict(list)
-    for pk, kind in ChannelAccount.objects.filter(office_id__in=scope.office_ids).values_list("pk", "kind"):
+    for pk, kind, _covered, _as_of in found_accounts:
         kinds[kind].append(pk)
     channel = Case(
         *[When(account_id__in=ids, then=Value(kind)) for kind, ids in sorted(kinds.items())],
@@ -496,20 +523,15 @@ def _period_report(scope: Scope, *, language: str = "id") -> dict:
         default=Value(""),
         output_field=CharField(),
     )
-    keys = {"office": F("office_id"), "channel": channel}
-    sets = [("office",), ("channel",)]
-    if roll_up:
-        keys["region"] = region
-        sets.append(("region",))
-    if _uses_percentile_cont():
-        found = _grouping_sets(qs, keys, sets)
+    summary = None
+    if summary_wanted and found_accounts:
+        _pk, _kind, covered, as_of = found_accounts[0]
+        if covered == _summary_expected(scope.offices, previous_period.start, scope.period.end):
+            summary = {"as_of": as_of}
+    if summary is not None:
+        total, previous, found, by_topic = _summary_figures(scope, previous_period, parents, roll_up, kinds)
     else:
-        found = {
-            "office": _grouped(qs, "office", keys["office"]),
-            "channel": _grouped(qs, "channel", channel),
-            "region": _grouped(qs, "region", region) if roll_up else [],
-        }
-    found.update(_by_local_hour(qs, scope.offices))
+        total, previous, found, by_topic = _live_figures(scope, previous_period, region, channel, roll_up)
     by_office = found["office"]
     for row in by_office:
         office = offices_by_id.get(row["key"])
@@ -528,15 +550,14 @@ def _period_report(scope: Scope, *, language: str = "id") -> dict:
     by_channel = found["channel"]
     for row in by_channel:
         row["label"] = names[row["key"]]
-    by_officer = []
-    if scope.office is not None or len(scope.offices) == 1:  # per officer within one office, not a roll-up
-        by_officer = _grouped(qs.filter(response_met_by__isnull=False), "officer", F("response_met_by_id"))
+    by_officer = found.get("officer", [])
+    if by_officer:
         names = _officer_names([row["key"] for row in by_officer])
         for row in by_officer:
             row["label"] = names.get(row["key"], row["key"])
         by_officer.sort(key=lambda row: str(row["label"]).lower())
     topics = {topic.pk: topic for topic in Topic.objects.all()}
-    by_topic = [row for row in _grouped(qs.filter(topics__isnull=False), "topic", F("topics")) if row["key"]]
+    by_topic = [row for row in by_topic if row["key"]]
     for row in by_topic:
         topic = topics.get(row["key"])
         row["key"] = topic.slug if topic else row["key"]
@@ -546,6 +567,7 @@ def _period_report(scope: Scope, *, language: str = "id") -> dict:
     trend = _trend(found["day"], scope)
     return {
         "scope": scope,
+        "summary": summary,
         "total": total,
         "previous": previous,
         "previous_period": previous_period,
@@ -564,6 +586,37 @@ def _period_report(scope: Scope, *, language: str = "id") -> dict:
             for key, (label, _q) in CAUSES.items()
         ],
     }
+
+
+def _empty() -> dict:
+    return _finish({"key": None, **dict.fromkeys(COUNTED, 0)})
+
+
+def _live_figures(scope: Scope, previous_period: Period, region, channel, roll_up: bool):
+    """The figures read from the inquiries themselves (exact percentiles)."""
+    qs = scoped_inquiries(scope)
+    both = _periods_inquiries(scope, previous_period)
+    current = Case(When(period_q(scope.offices, scope.period), then=Value(1)), default=Value(0))
+    periods = {row["key"]: row for row in _grouped(both, "period", current, full=True)}
+    total, previous = periods.get(1, _empty()), periods.get(0, _empty())
+    keys = {"office": F("office_id"), "channel": channel}
+    sets = [("office",), ("channel",)]
+    if roll_up:
+        keys["region"] = region
+        sets.append(("region",))
+    if _uses_percentile_cont():
+        found = _grouping_sets(qs, keys, sets)
+    else:
+        found = {
+            "office": _grouped(qs, "office", keys["office"]),
+            "channel": _grouped(qs, "channel", channel),
+            "region": _grouped(qs, "region", region) if roll_up else [],
+        }
+    found.update(_by_local_hour(qs, scope.offices))
+    if scope.office is not None or len(scope.offices) == 1:  # per officer within one office, not a roll-up
+        found["officer"] = _grouped(qs.filter(response_met_by__isnull=False), "officer", F("response_met_by_id"))
+    by_topic = _grouped(qs.filter(topics__isnull=False), "topic", F("topics"))
+    return total, previous, found, by_topic
 
 
 def _by_local_hour(qs, offices) -> dict[str, list[dict]]:
@@ -619,3 +672,385 @@ def _trend(rows, scope: Scope) -> list[dict]:
         )
         day += timedelta(days=1)
     return days
+
+
+# --- The daily summary (supervision.models): what the roll-ups read ------------------------------------------
+if tuple(COUNTED) != SUMMARY_COUNTS:  # one column per figure: a new figure needs its column (and a migration)
+    raise RuntimeError("supervision.models.SUMMARY_COUNTS must list every figure of METRICS")
+
+# The summary is built for this many local dates back (the refresh backfills them in chunks); a period reaching
+# further back is read live.
+SUMMARY_HORIZON_DAYS = 400
+# At most this many dates rebuilt per step of the refresh (one step of the backfill, of the catching up, of the
+# changed dates): a run stays short, the next run goes on.
+REFRESH_CHUNK_DAYS = 31
+# At most this many change marks read per run.
+REFRESH_CHANGES = 20_000
+
+
+def _minute_expression():
+    """Working seconds → the histogram's minute: to the nearest minute (integer division on both databases)."""
+    return ExpressionWrapper((F(WORKING_SECONDS) + 30) / 60, output_field=IntegerField())
+
+
+def _summary_candidate(scope: Scope) -> bool:
+    """A roll-up: several offices, everyone's figures (an officer's own work and one office are read live)."""
+    return len(scope.offices) > 1 and scope.own_user_id is None and scope.office is None
+
+
+def _summary_days_q(offices, start, end) -> Q:
+    """Each office's dates from ``start`` to ``end``, up to its own today (no date after it can have rows)."""
+    q = Q(pk__in=[])
+    for zone, ids in _zones(offices).items():
+        today = timezone.now().astimezone(ZoneInfo(zone)).date()
+        if start <= min(end, today):
+            q |= Q(office_id__in=ids, day__gte=start, day__lte=min(end, today))
+    return q
+
+
+def _summary_coverage(offices, start, end):
+    """How many of the office-dates from ``start`` to ``end`` are built (a subquery of one row)."""
+    built = (
+        SummaryDay.objects.filter(_summary_days_q(offices, start, end))
+        .order_by()
+        .annotate(_one=Value(1))
+        .values("_one")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(built, output_field=IntegerField()), Value(0))
+
+
+def _summary_expected(offices, start, end) -> int:
+    expected = 0
+    for zone, ids in _zones(offices).items():
+        today = timezone.now().astimezone(ZoneInfo(zone)).date()
+        expected += len(ids) * max(0, (min(end, today) - start).days + 1)
+    return expected
+
+
+def _sums(names) -> dict:
+    found = {name: Coalesce(Sum(name), 0) for name in names}
+    found["_seconds"] = Coalesce(Sum("response_seconds_sum"), 0, output_field=BigIntegerField())
+    if "answered" not in names:
+        found["_answered"] = Coalesce(Sum("answered"), 0)
+    return found
+
+
+def _summary_row(row: dict, percentiles: dict) -> dict:
+    seconds = row.pop("_seconds")
+    answered = row.pop("_answered") if "_answered" in row else row["answered"]
+    row["response_seconds_mean"] = seconds / answered if answered else None
+    row["response_seconds_median"] = percentiles.get(0.5)
+    row["response_seconds_p90"] = percentiles.get(0.9)
+    return _finish(row)
+
+
+def _summary_figures(scope: Scope, previous_period: Period, parents: dict, roll_up: bool, kinds: dict):
+    """The roll-up's figures from the daily summary: counts summed, means from the summed seconds, the median
+    and the 90th percentile from the minute histogram (``_summary_percentiles``). Queries: the two periods, office,
+    channel, region, topic, per date (the trend and, from the hour columns, the heatmap), the percentiles."""
+    ids = scope.office_ids
+    start, end = scope.period.start, scope.period.end
+    base = DayFigures.objects.filter(office_id__in=ids, topic__isnull=True)
+    current = base.filter(day__gte=start, day__lte=end)
+    region = Case(
+        *[When(office_id__in=members, then=Value(parent)) for parent, members in parents.items() if parent],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    channel = Case(
+        *[When(account_id__in=members, then=Value(kind)) for kind, members in sorted(kinds.items())],
+        default=Value(""),
+        output_field=CharField(),
+    )
+    percentiles = _summary_percentiles(scope, previous_period, parents if roll_up else {}, kinds)
+    # Every grouping's counts in one statement (UNION ALL of one GROUP BY each): the two periods, office, channel,
+    # region, topic; keys as text, typed back below.
+    periods = Case(When(day__gte=start, then=Value(1)), default=Value(0), output_field=IntegerField())
+    tagged = DayFigures.objects.filter(office_id__in=ids, topic__isnull=False, day__gte=start, day__lte=end)
+    groupings = [
+        ("p", base.filter(day__gte=previous_period.start, day__lte=end), periods),
+        ("o", current, F("office_id")),
+        ("c", current, channel),
+        ("t", tagged, F("topic_id")),
+    ]
+    if roll_up:
+        groupings.append(("r", current, region))
+    parts = [
+        qs.annotate(_g=Value(kind, output_field=CharField()), _key=Cast(expression, CharField()))
+        .values("_g", "_key")
+        .annotate(**_sums(COUNTED))
+        .order_by()
+        for kind, qs, expression in groupings
+    ]
+    rows = parts[0].union(*parts[1:], all=True)
+    found_rows = defaultdict(list)
+    named = _uses_percentile_cont()  # the live rows of a grouping set also carry the key under its name
+    names = {"o": "office", "c": "channel", "r": "region"}
+    for row in rows:
+        kind, text = row.pop("_g"), row.pop("_key")
+        key = text if kind == "c" else int(text)
+        if kind != "p":  # a group's row has the group figures only, as the live one
+            row = {name: row[name] for name in (*GROUP_COUNTED, "_seconds", "answered")}
+            row["_answered"] = row.pop("answered")
+        row["key"] = key
+        if named and kind in names:
+            row[names[kind]] = key
+        found_rows[kind].append(_summary_row(row, percentiles.get((kind, text), {})))
+    periods_found = {row["key"]: row for row in found_rows["p"]}
+    total, previous = periods_found.get(1, _empty()), periods_found.get(0, _empty())
+    found = {name: sorted(found_rows[kind], key=lambda row: row["key"]) for kind, name in names.items()}
+    by_topic = found_rows["t"]
+    heat, days = defaultdict(int), []
+    per_day = current.values("day").annotate(
+        received=Coalesce(Sum("received"), 0),
+        response_met=Coalesce(Sum("response_met"), 0),
+        response_breached=Coalesce(Sum("response_breached"), 0),
+        **{hour: Coalesce(Sum(hour), 0) for hour in HOURS},
+    )
+    for row in per_day:  # at most one row a date of the period
+        weekday = row["day"].isoweekday()
+        for hour, name in enumerate(HOURS):
+            if row[name]:
+                heat[(weekday, hour)] += row[name]
+        days.append(
+            {name: row[name] for name in ("day", "received", "response_met", "response_breached")},
+        )
+    found["weekday,hour"] = [{"weekday": w, "hour": h, "received": n} for (w, h), n in heat.items()]
+    found["day"] = days
+    return total, previous, found, by_topic
+
+
+def _summary_percentiles(scope: Scope, previous_period: Period, parents: dict, kinds: dict, fractions=(0.5, 0.9)):
+    """{(grouping, key): {fraction: seconds}} from the minute histogram, in one SQL statement: the histogram of each
+    group (the two periods, each office, channel, region, topic) summed per minute, a running sum over the minutes,
+    and only the (at most four) rows around each percentile's rank come back; interpolated as percentile_cont
+    does, over the responses rounded to the minute."""
+    table = DayMinutes._meta.db_table
+    ids = scope.office_ids
+    start, end = scope.period.start, scope.period.end
+    pg = connection.vendor == "postgresql"
+
+    def day(value):
+        return value if pg else value.isoformat()
+
+    def members(values) -> str:
+        return "(" + ", ".join(["%s"] * len(values)) + ")"
+
+    offices_in = f"office_id IN {members(ids)}"
+    current = f"{offices_in} AND day >= %s AND day <= %s"
+    current_params = [*ids, day(start), day(end)]
+    # This period's topic-less rows summed per office, account and minute once (the dates and the topic rows
+    # folded away: a few times fewer rows); the period, office, channel and region histograms are sums of it.
+    cte = (
+        f"WITH cur AS {'MATERIALIZED ' if pg else ''}(SELECT office_id, account_id, minute, "  # noqa: S608
+        f"SUM(responses) AS n FROM {table} WHERE topic_id IS NULL AND {current} "
+        "GROUP BY office_id, account_id, minute) "
+    )
+    params = list(current_params)
+    parts = [
+        "SELECT 'p' AS g, '1' AS k, minute, n FROM cur",
+        f"SELECT 'p', '0', minute, SUM(responses) FROM {table} "  # noqa: S608 - placeholders only
+        f"WHERE topic_id IS NULL AND {offices_in} AND day >= %s AND day <= %s GROUP BY minute",
+    ]
+    params += [*ids, day(previous_period.start), day(previous_period.end)]
+    parts.append("SELECT 'o', CAST(office_id AS TEXT), minute, n FROM cur")
+    whens, when_params = [], []
+    for kind, accounts in sorted(kinds.items()):
+        whens.append(f"WHEN account_id IN {members(accounts)} THEN %s")
+        when_params += [*accounts, kind]
+    if whens:
+        parts.append(f"SELECT 'c', CASE {' '.join(whens)} ELSE '' END, minute, n FROM cur")  # noqa: S608
+        params += when_params
+    whens, when_params = [], []
+    for parent, offices in parents.items():
+        if parent:
+            whens.append(f"WHEN office_id IN {members(offices)} THEN %s")
+            when_params += [*offices, str(parent)]
+    if whens:
+        parts.append(f"SELECT 'r', CASE {' '.join(whens)} ELSE '0' END, minute, n FROM cur")  # noqa: S608
+        params += when_params
+    parts.append(
+        f"SELECT 't', CAST(topic_id AS TEXT), minute, SUM(responses) FROM {table} "  # noqa: S608 - placeholders only
+        f"WHERE topic_id IS NOT NULL AND {current} GROUP BY topic_id, minute"
+    )
+    params += current_params
+    histograms = (
+        "SELECT g, k, minute, SUM(n) AS n FROM ("  # noqa: S608 - placeholders only
+        + " UNION ALL ".join(parts)
+        + ") u GROUP BY g, k, minute"
+    )
+    wanted = " OR ".join(f"(cum > {f!r} * (total - 1) AND cum - n <= 1 + {f!r} * (total - 1))" for f in fractions)
+    sql = (
+        cte + "SELECT g, k, minute, n, cum, total FROM ("  # noqa: S608 - table names and placeholders only
+        "SELECT g, k, minute, n, SUM(n) OVER (PARTITION BY g, k ORDER BY minute ROWS UNBOUNDED PRECEDING) AS cum, "
+        f"SUM(n) OVER (PARTITION BY g, k) AS total FROM ({histograms}) h) c WHERE {wanted}"
+    )
+    ranked = defaultdict(list)
+    sizes = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for g, k, minute, n, cum, total in cursor.fetchall():
+            ranked[(g, k)].append((int(cum) - int(n) + 1, int(cum), minute))
+            sizes[(g, k)] = int(total)
+    found = {}
+    for key, rows in ranked.items():
+
+        def at_rank(rank, rows=rows):
+            return next((minute * 60.0 for first, last, minute in rows if first <= rank <= last), None)
+
+        found[key] = {}
+        for fraction in fractions:
+            position = 1 + fraction * (sizes[key] - 1)
+            low = math.floor(position + 1e-9)
+            low_value = at_rank(low)
+            if low_value is None:
+                continue
+            high_value = at_rank(low + 1)
+            high_value = low_value if high_value is None else high_value
+            found[key][fraction] = low_value + (position - low) * (high_value - low_value)
+    return found
+
+
+# --- Building the summary ------------------------------------------------------------------------------------
+def summary_rebuild(offices, start, end, *, now=None) -> int:
+    """Rebuild the summary of these offices' local dates ``start``..``end`` from their inquiries (in the caller's
+    transaction, or its own). Aggregated by the database; Python only reshapes the aggregated rows. Returns the
+    number of office-dates built."""
+    offices = list(offices)
+    if not offices or start > end:
+        return 0
+    now = now or timezone.now()
+    ids = [office.pk for office in offices]
+    qs = Inquiry.objects.filter(period_q(offices, Period("custom", start, end))).order_by()
+    day = local_day(offices)
+    figures_sums = {}
+    for name in SUMMARY_COUNTS:
+        q = METRICS[name][1]
+        figures_sums[name] = Count("pk", filter=q) if q else Count("pk")
+    figures_sums["response_seconds_sum"] = Coalesce(Sum(WORKING_SECONDS), 0, output_field=BigIntegerField())
+    keys = ("office_id", "_day", "account_id")
+    rows = {}
+    for row in qs.annotate(_day=day).values(*keys).annotate(**figures_sums):
+        rows[(row["office_id"], row["_day"], row["account_id"], None)] = row
+    hours = qs.annotate(_day=day, _hour=local_hour(offices)).values(*keys, "_hour").annotate(n=Count("pk"))
+    for row in hours:
+        found = rows.get((row["office_id"], row["_day"], row["account_id"], None))
+        if found is not None and row["_hour"] is not None:
+            found[HOURS[row["_hour"]]] = row["n"]
+    topic_sums = {name: figures_sums[name] for name in (*GROUP_COUNTED, "answered", "response_seconds_sum")}
+    tagged = qs.filter(topics__isnull=False).annotate(_day=day, _topic=F("topics"))
+    for row in tagged.values(*keys, "_topic").annotate(**topic_sums):
+        rows[(row["office_id"], row["_day"], row["account_id"], row["_topic"])] = row
+    answered = qs.filter(response_working_seconds__isnull=False).annotate(_day=day, _minute=_minute_expression())
+    minutes = list(answered.values(*keys, "_minute").annotate(n=Count("pk")))
+    tagged_answered = answered.filter(topics__isnull=False).annotate(_topic=F("topics"))
+    topic_minutes = list(tagged_answered.values(*keys, "_topic", "_minute").annotate(n=Count("pk")))
+    columns = {*SUMMARY_COUNTS, *HOURS, "response_seconds_sum"}
+    with transaction.atomic():
+        for model in (DayFigures, DayMinutes, SummaryDay):
+            model.objects.filter(office_id__in=ids, day__gte=start, day__lte=end).delete()
+        DayFigures.objects.bulk_create(
+            (
+                DayFigures(
+                    office_id=office_id,
+                    day=day_,
+                    account_id=account_id,
+                    topic_id=topic_id,
+                    **{name: value for name, value in row.items() if name in columns},
+                )
+                for (office_id, day_, account_id, topic_id), row in rows.items()
+                if day_ is not None
+            ),
+            batch_size=2000,
+        )
+        DayMinutes.objects.bulk_create(
+            (
+                DayMinutes(
+                    office_id=row["office_id"],
+                    day=row["_day"],
+                    account_id=row["account_id"],
+                    topic_id=row.get("_topic"),
+                    minute=row["_minute"],
+                    responses=row["n"],
+                )
+                for row in (*minutes, *topic_minutes)
+                if row["_day"] is not None
+            ),
+            batch_size=2000,
+        )
+        built = [
+            SummaryDay(office_id=pk, day=start + timedelta(days=n), built_at=now)
+            for pk in ids
+            for n in range((end - start).days + 1)
+        ]
+        SummaryDay.objects.bulk_create(built, batch_size=2000)
+    return len(built)
+
+
+def _office_list():
+    return list(Office.objects.order_by("pk"))
+
+
+def refresh_summary(*, now=None, chunk_days: int = REFRESH_CHUNK_DAYS, changes: int = REFRESH_CHANGES) -> dict:
+    """One run of the beat task (every minute): rebuild
+    1. the recent dates (yesterday to tomorrow in UTC: each office's today whatever its zone), and the dates since
+       the previous run if it was longer ago (catching up, ``chunk_days`` at most a run);
+    2. the dates of the inquiries changed since (the marks the triggers wrote), ``chunk_days`` dates a run;
+    3. one chunk of the backfill, back to ``SUMMARY_HORIZON_DAYS`` (and again when an office has no summary).
+    Runs one at a time (a lock on the state row; a second run at the same moment skips). Returns what it did."""
+    now = now or timezone.now()
+    today = now.astimezone(ZoneInfo("UTC")).date()
+    done = {"recent": 0, "changed": 0, "backfill": 0, "marks": 0, "skipped": False}
+    with transaction.atomic():
+        SummaryState.objects.get_or_create(pk=1)
+        state = SummaryState.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+        if state is None:
+            done["skipped"] = True
+            return done
+        offices = _office_list()
+        by_id = {office.pk: office for office in offices}
+        # 1. recent dates, and the dates missed since the previous run
+        since = state.recent_through
+        if since is not None and since < today - timedelta(days=2):
+            catch_up_end = min(since + timedelta(days=chunk_days), today - timedelta(days=2))
+            done["recent"] += summary_rebuild(offices, since - timedelta(days=1), catch_up_end, now=now)
+            state.recent_through = catch_up_end
+        else:
+            state.recent_through = today
+        done["recent"] += summary_rebuild(offices, today - timedelta(days=1), today + timedelta(days=1), now=now)
+        # 2. changed inquiries: their offices' local dates of receipt
+        marks = list(SummaryChange.objects.order_by("id").values_list("id", "office_id", "received_hour")[:changes])
+        dates = defaultdict(set)
+        for _id, office_id, hour in marks:
+            office = by_id.get(office_id)
+            if office is not None:
+                dates[hour.astimezone(ZoneInfo(office.timezone)).date()].add(office_id)
+        handled = sorted(dates)[:chunk_days]
+        for date_ in handled:
+            if today - timedelta(days=1) <= date_ <= today + timedelta(days=1):
+                continue  # just rebuilt
+            done["changed"] += summary_rebuild([by_id[pk] for pk in sorted(dates[date_])], date_, date_, now=now)
+        handled = set(handled)
+        consumed = [
+            pk
+            for pk, office_id, hour in marks
+            if office_id not in by_id or hour.astimezone(ZoneInfo(by_id[office_id].timezone)).date() in handled
+        ]
+        for n in range(0, len(consumed), 5000):
+            SummaryChange.objects.filter(pk__in=consumed[n : n + 5000]).delete()
+        done["marks"] = len(consumed)
+        # 3. backfill, one chunk a run
+        horizon = today - timedelta(days=SUMMARY_HORIZON_DAYS)
+        first = state.backfilled_from
+        if first is not None and SummaryDay.objects.filter(day=first).count() < len(offices):
+            first = None  # an office was added: build its past too
+        first = first or today - timedelta(days=1)
+        if first > horizon:
+            start = max(horizon, first - timedelta(days=chunk_days))
+            done["backfill"] = summary_rebuild(offices, start, first - timedelta(days=1), now=now)
+            state.backfilled_from = start
+        state.refreshed_at = now
+        state.save()
+    return done

@@ -197,6 +197,8 @@ def drilldown(request):
     metric = scope.slice["metric"]
     title = reports.metric_label(metric)
     queryset = _drill_rows(reports.sliced_inquiries(scope))
+    if scope.slice.get("rated"):  # the scorecards' survey figure (supervision.scorecards)
+        queryset = queryset.filter(rating__isnull=False)
     if kind != "html":
         rows = []
         for inquiry in queryset[: exports.EXPORT_ROW_LIMIT].iterator(chunk_size=2000):
@@ -249,6 +251,8 @@ def drilldown(request):
     for name in ("channel", "topic", "officer", "hour", "weekday", "day"):
         if name in scope.slice:
             query[name] = str(scope.slice[name])
+    if scope.slice.get("rated"):
+        query["rated"] = "1"
     return render(
         request,
         "supervision/report_list.html",

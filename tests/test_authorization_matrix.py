@@ -83,6 +83,12 @@ api/v1/inquiries/<pk>/messages/<message_id>/reveal/ GET  401   401   405   405  
 api/v1/inquiries/<pk>/messages/<message_id>/reveal/ POST 401   401   404   ok    ok    ok    ok    403   ok    ok
 api/v1/inquiries/<pk>/messages/<message_id>/reveal.<format> GET 401 401 405 405 405 405 405 405 405 405
 api/v1/inquiries/<pk>/messages/<message_id>/reveal.<format> POST 401 401 404 ok ok ok ok 403 ok ok
+api/v1/inquiries/<pk>/topics/                       GET  401   401   405   405   405   405   405   405   405   405
+api/v1/inquiries/<pk>/topics/                       POST 401   401   404   ok    ok    ok    ok    403   ok    ok
+api/v1/inquiries/<pk>/topics.<format>               GET  401   401   405   405   405   405   405   405   405   405
+api/v1/inquiries/<pk>/topics.<format>               POST 401   401   404   ok    ok    ok    ok    403   ok    ok
+api/v1/topics/                                      GET  401   401   ok    ok    ok    ok    ok    ok    ok    ok
+api/v1/topics/                                      POST 401   401   405   405   405   405   405   405   405   405
 api/v1/inquiries/<pk>/escalate/                     GET  401   401   405   405   405   405   405   405   405   405
 api/v1/inquiries/<pk>/escalate/                     POST 401   401   404   ok    ok    ok    ok    403   ok    ok
 api/v1/tickets/                                     GET  401   401   ok    ok    ok    ok    ok    ok    ok    ok
@@ -229,6 +235,14 @@ sla/                                                GET  login login ok    ok   
 sla/                                                POST login login 405   405   405   405   405   405   405   405
 sla/inquiries/                                      GET  login login ok    ok    ok    ok    ok    ok    ok    ok
 sla/inquiries/                                      POST login login 405   405   405   405   405   405   405   405
+# the officer scorecards: the same reach (an officer sees their own row only)
+sla/officers/                                       GET  login login ok    ok    ok    ok    ok    ok    ok    ok
+sla/officers/                                       POST login login 405   405   405   405   405   405   405   405
+# the satisfaction survey's figures and comments: the same reach (an officer sees the surveys of their answers)
+sla/survey/                                         GET  login login ok    ok    ok    ok    ok    ok    ok    ok
+sla/survey/                                         POST login login 405   405   405   405   405   405   405   405
+sla/survey/comments/                                GET  login login ok    ok    ok    ok    ok    ok    ok    ok
+sla/survey/comments/                                POST login login 405   405   405   405   405   405   405   405
 # the live board: supervisory roles of the office (internal compliance and office admins included), never officers
 sla/live/                                           GET  login login 403   403   ok    ok    ok    ok    ok    ok
 sla/live/                                           POST login login 405   405   405   405   405   405   405   405
@@ -356,6 +370,8 @@ def world(db, office, other_office, webchat_account):
         "accounts/login/": {"username": "nobody", "password": "wrong"},
         "i18n/setlang/": {"language": "en", "next": "/tiket/"},
         "api/v1/inquiries/<pk>/reply/": {"text": "Jawaban kami", "kind": "message"},
+        "api/v1/inquiries/<pk>/topics/": {"topics": ["cukai"]},
+        "api/v1/inquiries/<pk>/topics.<format>": {"topics": ["cukai"]},
         "api/v1/inquiries/<pk>/reply.<format>": {"text": "Jawaban kami", "kind": "message"},
         # a second inquiry: the first already has its ticket
         "api/v1/inquiries/<pk>/escalate/": {"unit": unit.pk, "summary": "Mohon arahan"},

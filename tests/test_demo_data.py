@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from channels_intake.models import ChannelAccount
 from offices.models import Office, Role, StaffProfile
-from tickets.models import Inquiry
+from tickets.models import Inquiry, Message
 
 
 def counts():
@@ -13,7 +13,8 @@ def counts():
 
 
 @pytest.mark.django_db
-def test_load_demo_gives_real_offices_staff_channels_and_inquiries_and_is_idempotent():
+def test_load_demo_gives_real_offices_staff_channels_and_inquiries_and_is_idempotent(settings):
+    settings.SOCIAL_ACKNOWLEDGEMENT = True  # as in production (the suite switches it off)
     call_command("load_demo", stdout=io.StringIO())
     first = counts()
     zones = dict(Office.objects.values_list("code", "timezone"))
@@ -33,6 +34,13 @@ def test_load_demo_gives_real_offices_staff_channels_and_inquiries_and_is_idempo
     assert Inquiry.objects.count() >= 36
     assert len(set(Inquiry.objects.values_list("status", flat=True))) >= 2
     assert Inquiry.objects.filter(response_due__isnull=False).count() == Inquiry.objects.count()
+    # Social channels' threads open with the acknowledgement (history: delivered, with the privacy link); the web
+    # chat's do not (the widget shows the promise and the notice).
+    social = Inquiry.objects.exclude(account__kind="webchat")
+    acknowledged = Message.objects.filter(kind=Message.Kind.SYSTEM, direction="out", outbound__status="sent")
+    assert acknowledged.filter(inquiry__in=social).count() == social.count() > 0
+    assert not acknowledged.filter(inquiry__account__kind="webchat").exists()
+    assert all("/privasi/" in text for text in acknowledged.values_list("text", flat=True))
 
     call_command("load_demo", stdout=io.StringIO())
     assert counts() == first

@@ -3,6 +3,7 @@ log lines are JSON in production and never hold the message's text or identifier
 
 import json
 import logging
+import re
 import time
 
 import pytest
@@ -95,3 +96,108 @@ def test_the_webhook_s_id_is_on_the_worker_s_filing_line(client, real_broker, li
     filed = next(e for e in lines if "filed" in e["message"])
     assert accepted["request_id"] == filed["request_id"] == "hook-5e1f"
     assert filed["logger"] == "channels_intake.inbound"
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_one_trail_from_the_webhook_to_the_reply_s_delivery(client, real_broker, lines, httpserver, settings):
+    """The webhook's id is on its filing line and on the stored message; the officer's reply logs its own id and
+    names the webhook's, and the delivery by the worker logs under the reply's id: grep one id, then the other."""
+    settings.TELEGRAM_API_URL = httpserver.url_for("").rstrip("/")
+    httpserver.expect_request(re.compile(r"^/bot[^/]+/sendMessage$"), method="POST").respond_with_json(
+        {"ok": True, "result": {"message_id": 77, "date": 1764300000, "chat": {"id": 1111111}}}
+    )
+    office = factories.OfficeFactory()
+    factories.ChannelAccountFactory(office=office, kind="telegram", slug="telegram-test", access_token="123:abc")
+    officer = factories.StaffFactory(office=office).user
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        body = body_of("telegram", "message_text.json")
+        response = post(
+            client, "telegram", body, headers={**SIGNERS["telegram"](body), "HTTP_X_REQUEST_ID": "hook-5e1f"}
+        )
+        assert response.status_code == 200
+        wait(lambda: Message.objects.filter(direction="in").exists())
+        inbound = Message.objects.get(direction="in")
+        assert inbound.request_id == "hook-5e1f"
+
+        client.force_login(officer)
+        response = client.post(
+            f"/api/v1/inquiries/{inbound.inquiry_id}/reply/",
+            {"text": "Silakan isi formulir di laman kami.", "kind": "answer"},
+            content_type="application/json",
+            HTTP_X_REQUEST_ID="reply-9a2b",
+        )
+        assert response.status_code == 201, response.content
+        wait(lambda: any("delivered" in e["message"] for e in lines))
+    reply = Message.objects.get(direction="out")
+    assert reply.request_id == "reply-9a2b"
+    queued = next(e for e in lines if e["logger"] == "tickets.replies" and "queued" in e["message"])
+    assert queued["request_id"] == "reply-9a2b" and "hook-5e1f" in queued["message"]
+    delivered = next(e for e in lines if "delivered" in e["message"])
+    assert delivered["request_id"] == "reply-9a2b" and delivered["logger"] == "channels_intake.outbox"
+    assert "Silakan" not in json.dumps(lines)  # no message text in any line
+
+
+def wait(condition, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def test_the_redrive_files_an_event_under_the_webhooks_id_and_delivers_under_the_replys(
+    db, lines, httpserver, settings
+):
+    """A broker outage leaves an event unqueued and a reply undelivered: the minute's re-drives run them later, in
+    a task of their own, still under the ids of the requests that wrote them."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from channels_intake.adapters import InboundMessage
+    from channels_intake.inbound import inbound_events_store, inbound_redrive
+    from channels_intake.outbox import outbox_deliver, outbox_redrive
+    from tickets.replies import reply_send
+
+    settings.TELEGRAM_API_URL = httpserver.url_for("").rstrip("/")
+    httpserver.expect_request(re.compile(r"^/bot[^/]+/sendMessage$"), method="POST").respond_with_json(
+        {"ok": True, "result": {"message_id": 78, "date": 1764300000, "chat": {"id": 42}}}
+    )
+    office = factories.OfficeFactory()
+    account = factories.ChannelAccountFactory(office=office, kind="telegram", slug="tg-redrive", access_token="1:a")
+    message = InboundMessage(
+        dedupe_key="900", sender_id="42", sender_name="", text="Halo", sent_at=None, recipient_id="", channel="telegram"
+    )
+    token = request_id_var.set("hook-redrive-01")
+    try:
+        inbound_events_store(account=account, messages=[message], queue=False)  # as if the broker was down
+    finally:
+        request_id_var.reset(token)
+    token = request_id_var.set("beat-task-0003")  # the re-drive task's own id
+    try:
+        with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+            assert inbound_redrive() == 1
+    finally:
+        request_id_var.reset(token)
+    inbound = Message.objects.get(direction="in")
+    assert inbound.request_id == "hook-redrive-01"
+    filed = next(e for e in lines if "filed" in e["message"])
+    assert filed["request_id"] == "hook-redrive-01"
+
+    token = request_id_var.set("reply-redrive-02")
+    try:  # the reply is written; its delivery task never got queued
+        reply = reply_send(inquiry=inbound.inquiry, author=factories.StaffFactory(office=office).user, text="Jawaban")
+    finally:
+        request_id_var.reset(token)
+    token = request_id_var.set("beat-task-0004")
+    try:
+        with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+            assert outbox_redrive() == [reply.outbound_id]
+            outbox_deliver(outbound_id=reply.outbound_id)
+    finally:
+        request_id_var.reset(token)
+    delivered = next(e for e in lines if "delivered" in e["message"])
+    assert delivered["request_id"] == "reply-redrive-02"

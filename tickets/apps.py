@@ -15,3 +15,10 @@ class TicketsConfig(AppConfig):
 
         register_workflow(workflow)
         register_subject(subject)
+
+        from django.db.models.signals import post_migrate
+
+        from .live import reinstall_after_migrate
+
+        # SQLite drops a table's triggers when a migration rebuilds it: put the inbox version's back.
+        post_migrate.connect(reinstall_after_migrate, sender=self, dispatch_uid="tickets.live.reinstall")

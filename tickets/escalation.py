@@ -100,6 +100,7 @@ def inquiry_escalate(*, inquiry: Inquiry, unit: Unit, summary: str, needed: str 
     lifecycle.inquiry_escalated(inquiry=inquiry)
     if inquiry.assigned_to_id is None:
         inquiry.assigned_to = actor
+        inquiry.assigned_at = inquiry.assigned_at or now
     inquiry.last_message_at = now
     inquiry.save()
 

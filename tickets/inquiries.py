@@ -7,7 +7,8 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, Q, Value, Window
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,12 +18,14 @@ from channels_intake.models import ChannelAccount
 from offices.models import Role, StaffProfile
 
 from . import lifecycle
+from .acknowledgement import acknowledgement_send
 from .attachments import attachments_from_inbound
 from .identifiers import mask_text
 from .models import OPEN_STATUSES, Inquiry, Message
 from .permissions import can_work_inquiry
 from .references import references_detect
 from .requesters import requester_get_or_create
+from .survey import survey_after_close, survey_reply_receive
 
 PREVIEW_LENGTH = 200
 
@@ -54,15 +57,19 @@ def attachment_dict(attachment) -> dict:
 
 @transaction.atomic
 def inbound_message_receive(
-    *, account: ChannelAccount, message: InboundMessage, received_at: datetime | None = None
+    *, account: ChannelAccount, message: InboundMessage, received_at: datetime | None = None, acknowledge: bool = True
 ) -> Message:
-    """File a requester's message: into their open inquiry on this account, or a new inquiry.
+    """File a requester's message: into their open inquiry on this account, or a new inquiry (acknowledged on a
+    social channel, ``tickets.acknowledgement``, unless `acknowledge` is False: the demo's history).
 
     `received_at` is when we stored the message (the SLA clock starts there, not at the platform's time).
     Called once per logged inbound event (the log's unique key and its row lock make a delivery count once).
     """
     received_at = received_at or timezone.now()
     requester = requester_get_or_create(account=account, message=message)
+    rated = survey_reply_receive(requester=requester, message=message, received_at=received_at)
+    if rated is not None:  # the answer to their satisfaction survey, filed in the surveyed inquiry
+        return rated
     inquiry = lifecycle.open_inquiry_of(requester=requester, account=account)
     created = inquiry is None
     if created:
@@ -70,9 +77,15 @@ def inbound_message_receive(
             account=account, requester=requester, received_at=received_at, preview=_preview(message)
         )
         if inquiry.office.auto_assign:
-            inquiry.assigned_to = pick_officer(office=inquiry.office)
-            if inquiry.assigned_to is not None:
-                Inquiry.objects.filter(pk=inquiry.pk).update(assigned_to=inquiry.assigned_to)
+            inquiry.assigned_to, on_duty = pick_officer(office=inquiry.office, with_count=True)
+        else:
+            inquiry.assigned_to, on_duty = None, officers_on_duty(office=inquiry.office)
+        inquiry.on_duty_at_receipt = min(on_duty, 32767)
+        fields = {"on_duty_at_receipt": inquiry.on_duty_at_receipt}
+        if inquiry.assigned_to is not None:
+            inquiry.assigned_at = received_at
+            fields.update(assigned_to=inquiry.assigned_to, assigned_at=received_at)
+        Inquiry.objects.filter(pk=inquiry.pk).update(**fields)
     else:
         if inquiry.status == Inquiry.Status.WAITING:
             lifecycle.inquiry_resume(inquiry=inquiry, at=received_at)
@@ -91,6 +104,8 @@ def inbound_message_receive(
         platform_sent_at=message.sent_at,
     )
     attachments_from_inbound(message=stored, inbound=message, account=account)
+    if created and acknowledge:
+        acknowledgement_send(inquiry=inquiry)
     audit_record(
         actor_label="requester",
         action="inquiry.receive" if created else "inquiry.message",
@@ -102,11 +117,24 @@ def inbound_message_receive(
 
 
 # --- Assignment ----------------------------------------------------------------------------------------------
-def pick_officer(*, office):
+def _on_duty(office):
+    return StaffProfile.objects.filter(office=office, role=Role.OFFICER, on_duty=True, user__is_active=True)
+
+
+def officers_on_duty(*, office) -> int:
+    return _on_duty(office).count()
+
+
+def first_assigned(at: datetime):
+    """For an update that assigns: keeps the first assignment's moment (``Inquiry.assigned_at``)."""
+    return Coalesce(F("assigned_at"), Value(at))
+
+
+def pick_officer(*, office, with_count: bool = False):
     """Round-robin among the office's on-duty officers, weighted by open load: the fewest open inquiries first,
-    then the one assigned longest ago."""
+    then the one assigned longest ago. With `with_count`: (the officer or None, how many are on duty)."""
     candidates = (
-        StaffProfile.objects.filter(office=office, role=Role.OFFICER, on_duty=True, user__is_active=True)
+        _on_duty(office)
         .annotate(
             load=Count("user__assigned_inquiries", filter=Q(user__assigned_inquiries__status__in=OPEN_STATUSES)),
             last=Max("user__assigned_inquiries__received_at"),
@@ -114,6 +142,9 @@ def pick_officer(*, office):
         .select_related("user")
         .order_by("load", F("last").asc(nulls_first=True), "user_id")
     )
+    if with_count:
+        ranked = list(candidates.annotate(duty_count=Window(Count("pk")))[:1])
+        return (ranked[0].user, ranked[0].duty_count) if ranked else (None, 0)
     first = candidates.first()
     return first.user if first else None
 
@@ -122,7 +153,9 @@ def pick_officer(*, office):
 def inquiry_claim(*, inquiry: Inquiry, user) -> Inquiry:
     if not can_work_inquiry(user, inquiry):
         raise PermissionDenied(_("You cannot take inquiries of another office."))
-    updated = Inquiry.objects.filter(pk=inquiry.pk, assigned_to__isnull=True).update(assigned_to=user)
+    updated = Inquiry.objects.filter(pk=inquiry.pk, assigned_to__isnull=True).update(
+        assigned_to=user, assigned_at=first_assigned(timezone.now())
+    )
     if not updated:
         current = Inquiry.objects.select_related("assigned_to").get(pk=inquiry.pk)
         if current.assigned_to_id != user.pk:
@@ -140,7 +173,10 @@ def inquiry_assign(*, inquiry: Inquiry, actor, to_user) -> Inquiry:
     if to_user is not None and not StaffProfile.objects.filter(user=to_user, office_id=inquiry.office_id).exists():
         raise ValidationError({"to_user": _("Choose an officer of this office.")})
     before = inquiry.assigned_to.get_username() if inquiry.assigned_to_id else None
-    Inquiry.objects.filter(pk=inquiry.pk).update(assigned_to=to_user)
+    if to_user is None:
+        Inquiry.objects.filter(pk=inquiry.pk).update(assigned_to=None)
+    else:
+        Inquiry.objects.filter(pk=inquiry.pk).update(assigned_to=to_user, assigned_at=first_assigned(timezone.now()))
     inquiry.assigned_to = to_user
     audit_record(
         actor=actor,
@@ -219,4 +255,5 @@ def inquiry_resolve(*, inquiry: Inquiry, actor, outcome: str, duplicate_of: Inqu
     )
     inquiry.save()
     audit_record(actor=actor, action="inquiry.resolve", obj=inquiry, office_code=inquiry.office.code, changes=changes)
+    survey_after_close(inquiry=inquiry)  # answered: the satisfaction survey, after commit (else marked skipped)
     return inquiry

@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from channels_intake.models import ChannelAccount, OutboundMessage
+from common.logging import current_request_id
 from offices.models import Office
 from sla.models import SlaTracked, TargetStatus  # noqa: F401  (TargetStatus: read wherever inquiries are)
 
@@ -29,6 +30,9 @@ class Requester(models.Model):
     contact_phone = models.CharField(_("phone"), max_length=40, blank=True)
     language = models.CharField(_("language"), max_length=5, default="id")
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the first acknowledgement carrying the privacy notice's link was put in the outbox (social channels;
+    # the web chat shows the notice in the widget before the first message).
+    privacy_notice_at = models.DateTimeField(_("privacy notice sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("requester")
@@ -89,6 +93,11 @@ class Inquiry(SlaTracked):
         on_delete=models.SET_NULL,
         related_name="assigned_inquiries",
     )
+    # When an officer first held it (auto-assignment, taking it, being assigned, replying or escalating), and how
+    # many of the office's officers were on duty when it arrived: the reports tell "no officer on duty" from
+    # "assigned late" from "answered late" with them (null on rows filed before they were kept).
+    assigned_at = models.DateTimeField(_("first assigned"), null=True, blank=True)
+    on_duty_at_receipt = models.PositiveSmallIntegerField(_("officers on duty when it arrived"), null=True, blank=True)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     preview = models.CharField(_("first line"), max_length=200, blank=True)
     received_at = models.DateTimeField(_("received"), db_index=True)
@@ -161,6 +170,14 @@ class Inquiry(SlaTracked):
             ),
             models.Index(fields=["waiting_until"], condition=Q(status="waiting"), name="inq_waiting_until"),
             models.Index(fields=["requester", "status"], name="inquiry_requester_status"),
+            # The survey's answer (tickets.survey): is this requester's message the reply to a survey asked?
+            models.Index(
+                fields=["requester", "survey_sent_at"], condition=Q(survey_status="sent"), name="inquiry_survey_sent"
+            ),
+            # Its re-drive (tickets.survey.surveys_redrive): recent closes whose survey was never queued.
+            models.Index(
+                fields=["closed_at"], condition=Q(status="closed", survey_status=""), name="inquiry_survey_unasked"
+            ),
             # The period reports (supervision.reports): an office's inquiries by receipt, with every column the
             # report's aggregates read, so a month of an office (or of every office) is an index-only scan.
             models.Index(
@@ -222,6 +239,11 @@ class Message(models.Model):
     text = models.TextField(_("text"), blank=True)
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
     platform_id = models.CharField(_("platform message id"), max_length=255, blank=True)
+    # The request id (common.logging) under which it was filed or written: the webhook's for a requester's message
+    # (carried through the inbound log into the worker), the officer's request for a reply. Log lines carry it.
+    request_id = models.CharField(
+        _("request id"), max_length=64, blank=True, editable=False, default=current_request_id
+    )
     # An outbound message's entry in the transport's outbox (its delivery status, attempts and reason).
     outbound = models.OneToOneField(
         OutboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("delivery")

@@ -4,6 +4,7 @@ A reply goes out on the channel it came in on. The response or resolution target
 reports that the platform accepted it (``reply_delivered``), not when the officer clicked send.
 """
 
+import logging
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,10 +21,12 @@ from offices.models import Role, StaffProfile
 from sla import notifications
 from sla import services as sla_services
 
-from . import attachments, lifecycle
+from . import attachments, lifecycle, survey
 from .identifiers import mask_text
 from .models import Inquiry, Message
 from .permissions import can_work_inquiry
+
+logger = logging.getLogger(__name__)
 
 MAX_REPLY_LENGTH = 10_000
 
@@ -92,13 +95,18 @@ def reply_send(
         stored = attachments.reply_file_store(kind=inquiry.account.kind, file=file)
     now = timezone.now()
     message = Message.objects.create(
-        inquiry=inquiry, direction=Message.Direction.OUTBOUND, kind=REPLY_KINDS[kind], author=author, text=text
+        inquiry=inquiry,
+        direction=Message.Direction.OUTBOUND,
+        kind=REPLY_KINDS[kind],
+        author=author,
+        text=text,
     )
     changes = {"message": message.pk, "kind": kind}
     if stored is not None:
         changes["attachment"] = attachments.reply_file_attach(message=message, stored=stored).pk
     if inquiry.assigned_to_id is None:
         inquiry.assigned_to = author
+        inquiry.assigned_at = inquiry.assigned_at or now
         changes["assigned_to"] = author.get_username()
     inquiry.last_message_at = now
     if kind == "request_data":
@@ -106,6 +114,21 @@ def reply_send(
     inquiry.save()
     reply_enqueue(message=message, inquiry=inquiry, attachment=stored.outbox_reference() if stored else None)
     audit_record(actor=author, action="inquiry.reply", obj=inquiry, office_code=inquiry.office.code, changes=changes)
+    # The link between the requester's request and this one: grep either id in the logs to follow the message
+    # from the webhook through the worker to this reply and its delivery (which logs under this request's id).
+    answered = (
+        Message.objects.filter(inquiry=inquiry, direction=Message.Direction.INBOUND)
+        .order_by("-created_at", "-pk")
+        .values_list("request_id", flat=True)
+        .first()
+    )
+    logger.info(
+        "reply %s to inquiry %s queued as outbound message %s; it answers the message filed under request %s",
+        message.pk,
+        inquiry.pk,
+        message.outbound_id,
+        answered or "-",
+    )
     return message
 
 
@@ -128,6 +151,7 @@ def delivery_record(*, delivery: Delivery) -> None:
             Message.objects.filter(pk=message.pk).update(platform_id=first_id)
         reply_delivered(message=message, at=delivery.at)
         Inquiry.objects.filter(pk=message.inquiry_id, delivery_failed_at__isnull=False).update(delivery_failed_at=None)
+        survey.survey_after_delivery(message=message)  # an answer delivered: the survey, once, after commit
         return
     inquiry = message.inquiry
     audit_record(
@@ -136,6 +160,8 @@ def delivery_record(*, delivery: Delivery) -> None:
         office_code=inquiry.office.code,
         changes={"message": message.pk, "reason": delivery.reason[:500], "attempts": delivery.attempts},
     )
+    if message.kind == Message.Kind.SYSTEM:  # an automatic message (the acknowledgement): no officer's reply to redo
+        return
     Inquiry.objects.filter(pk=inquiry.pk).update(delivery_failed_at=delivery.at)
     _alert_failed_delivery(message=message, inquiry=inquiry, reason=delivery.reason, at=delivery.at)
 

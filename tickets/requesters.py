@@ -10,8 +10,17 @@ from channels_intake.models import ChannelAccount
 from .models import Requester
 
 
+def language_of(hint: str) -> str:
+    """One of the UI's languages for a platform's language hint (`en`, `en-US`, `id`...): the product speaks
+    Indonesian and English; any other or no hint is Indonesian."""
+    base = (hint or "").strip().lower().replace("_", "-").split("-")[0]
+    return base if base in dict(settings.LANGUAGES) else "id"
+
+
 def requester_get_or_create(*, account: ChannelAccount, message: InboundMessage) -> Requester:
-    """The sender of `message`, created on their first message; their name and our reply-from id kept current."""
+    """The sender of `message`, created on their first message (in the language their platform reports, e.g.
+    Telegram's `language_code`); their name and our reply-from id kept current. A requester's language is not
+    changed afterwards by a hint: they may have chosen it."""
     requester, created = Requester.objects.get_or_create(
         account=account,
         external_id=message.sender_id,
@@ -20,6 +29,7 @@ def requester_get_or_create(*, account: ChannelAccount, message: InboundMessage)
             "channel": message.channel,
             "reply_from_id": message.recipient_id,
             "reply_to_id": message.reply_to_id or "",
+            "language": language_of(message.language),
         },
     )
     changed = {}

@@ -2,12 +2,17 @@
 
 import re
 import unicodedata
+from datetime import timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, Func, Prefetch, Q, QuerySet, TextField
+from django.db.models import BooleanField, Count, F, FloatField, Func, Min, Prefetch, Q, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+
+from offices.selectors import office_calendars
 
 from .identifiers import KINDS, InvalidReference, validate
 from .models import OPEN_STATUSES, CannedAnswer, Inquiry, Message, RequesterReference, Ticket, Unit
@@ -39,15 +44,38 @@ def _queue_filter(queue: str, user, now) -> Q:
     }[queue]
 
 
-def queue_counts(*, user, now) -> dict[str, int]:
-    """Live counts of every queue: the open ones in one aggregate over the open-inquiry index, closed apart."""
+COUNTS_TTL = timedelta(minutes=10)
+
+
+def queue_counts(*, user, now, live=None) -> dict[str, int]:
+    """Live counts of every queue: the open ones in one aggregate over the open-inquiry index, closed apart.
+
+    With the office's change counter (`live`, tickets.live) the office-wide counts are shared through the cache
+    while the counter stays and until the first moment time alone moves them (the next at-risk moment of a
+    running target, read in the same aggregate); only "mine", the officer's own, is counted each time."""
     visible = visible_inquiries(user, Inquiry.objects.all())
-    open_queues = [queue for queue in QUEUES if queue != "closed"]
-    counts = visible.filter(status__in=OPEN_STATUSES).aggregate(
-        **{queue: Count("pk", filter=_queue_filter(queue, user, now)) for queue in open_queues}
-    )
-    counts["closed"] = visible.filter(status=Inquiry.Status.CLOSED).count()
-    return counts
+    shared = [queue for queue in QUEUES if queue not in ("closed", "mine")]
+    key = f"inbox:counts:{live.office_id}:{live.version}" if live is not None else None
+    entry = cache.get(key) if key else None
+    if entry is None or entry["until"] <= now.timestamp():
+        running = {
+            f"next_{name}": Min(
+                f"{name}_at_risk_at", filter=Q(**{f"{name}_status": "running", f"{name}_at_risk_at__gt": now})
+            )
+            for name in ("response", "resolution")
+        }
+        row = visible.filter(status__in=OPEN_STATUSES).aggregate(
+            **{queue: Count("pk", filter=_queue_filter(queue, user, now)) for queue in shared}, **running
+        )
+        moments = [row.pop(name) for name in running]
+        until = min([moment for moment in moments if moment is not None] + [now + COUNTS_TTL])
+        closed = entry["counts"]["closed"] if entry else visible.filter(status=Inquiry.Status.CLOSED).count()
+        entry = {"counts": row | {"closed": closed}, "until": until.timestamp()}
+        if key:
+            cache.set(key, entry, 3600)
+    counts = dict(entry["counts"])
+    counts["mine"] = visible.filter(_queue_filter("mine", user, now)).count()
+    return {queue: counts[queue] for queue in QUEUES}
 
 
 def inquiry_list(
@@ -78,34 +106,128 @@ def inquiry_list(
         qs = qs.filter(received_at__date__gte=received_from)
     if received_to:
         qs = qs.filter(received_at__date__lte=received_to)
+    ranked = False
     if q:
-        qs = qs.filter(_search(q.strip()))
+        term = q.strip()
+        match, rank = _search(term)
+        qs = qs.filter(match)
+        if rank is not None:
+            qs, ranked = qs.annotate(rank=rank), True
     if queue == "closed":
-        return qs.order_by("-closed_at", "-received_at")
+        return qs.order_by(*(["-rank"] if ranked else []), "-closed_at", "-received_at")
+    if ranked:  # best matches first, then due time
+        return qs.annotate(due=Coalesce("resolution_due", "response_due")).order_by(
+            "-rank", F("due").asc(nulls_last=True), "pk"
+        )
     # Due time first: the resolution target of escalated inquiries, else the response target.
     return qs.annotate(due=Coalesce("resolution_due", "response_due")).order_by(F("due").asc(nulls_last=True), "pk")
 
 
-def _search(term: str) -> Q:
-    """Text of the messages, requester name, identifiers and ticket numbers."""
+# Words of a search as full-text prefixes ("restit" finds "restitusi"): letters and digits only, so nothing the
+# officer types can be read as tsquery syntax.
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_WORDS = 8
+
+
+def _tsquery(term: str) -> str:
+    """Words of at least three characters as prefixes, shorter ones exact; "#123" is an inquiry number only."""
+    if re.fullmatch(r"#[0-9]{1,18}", term):
+        return ""
+    words = [w.lower() for w in _WORD.findall(term)][:MAX_WORDS]
+    return " & ".join(f"{w}:*" if len(w) >= 3 else w for w in words)
+
+
+def _search(term: str) -> tuple[Q | RawSQL, RawSQL | None]:
+    """Text of the messages, requester name, identifiers and ticket numbers; with a rank where it can be had.
+
+    PostgreSQL: the words against the messages' stored tsvector (GIN, migration 0017) and the requester's name
+    (expression GIN), ranked by ts_rank of the best message, a name match and an exact identifier, ticket or
+    inquiry number on top. Elsewhere (SQLite, development): substring matches, unranked (due time order).
+    """
     values = {term.upper()}
     for kind in KINDS:
         try:
             values.add(validate(kind, term))
         except InvalidReference:
             continue
-    # IN-subqueries (hashed once per query) rather than correlated EXISTS (one probe per candidate row).
-    match = (
-        Q(preview__icontains=term)
-        | Q(requester__display_name__icontains=term)
-        | Q(pk__in=Message.objects.filter(text__icontains=term).values("inquiry_id"))
-        | Q(pk__in=Ticket.objects.filter(number__icontains=term).values("inquiry_id"))
-        | Q(requester_id__in=RequesterReference.objects.filter(value__in=values).values("requester_id"))
-    )
+    references = Q(requester_id__in=RequesterReference.objects.filter(value__in=values).values("requester_id"))
+    tickets = Q(pk__in=Ticket.objects.filter(number__icontains=term).values("inquiry_id"))
     # ASCII digits only ("²".isdigit() is true, int("²") fails) and an id a 64-bit column can hold.
-    if re.fullmatch(r"#?[0-9]{1,18}", term):
-        match |= Q(pk=int(term.lstrip("#")))
-    return match
+    number = int(term.lstrip("#")) if re.fullmatch(r"#?[0-9]{1,18}", term) else None
+    postgres = connection.vendor == "postgresql"
+    tsquery = _tsquery(term) if postgres else ""
+    if postgres and not tsquery:  # an inquiry number, or nothing to search by words
+        match = tickets | references
+        return (match | Q(pk=number) if number is not None else match), None
+    if not tsquery:
+        # IN-subqueries (hashed once per query) rather than correlated EXISTS (one probe per candidate row).
+        match = (
+            Q(preview__icontains=term)
+            | Q(requester__display_name__icontains=term)
+            | Q(pk__in=Message.objects.filter(text__icontains=term).values("inquiry_id"))
+            | tickets
+            | references
+        )
+        if number is not None:
+            match |= Q(pk=number)
+        return match, None
+    name = "to_tsvector('simple'::regconfig, COALESCE(display_name, '')) @@ to_tsquery('simple', %s)"
+    named = f"SELECT id FROM tickets_requester WHERE {name}"  # noqa: S608 - constant SQL, placeholders only
+    identified = "SELECT requester_id FROM tickets_requesterreference WHERE value = ANY(%s)"
+    ticketed = "SELECT inquiry_id FROM tickets_ticket WHERE UPPER(number) LIKE UPPER(%s)"
+    like = f"%{_like(term)}%"
+    number_sql = "UNION SELECT %s " if number is not None else ""
+    # One IN over the union of every way to match: PostgreSQL hashes the candidates (the GIN index of the
+    # messages, the name index, the exact identifiers) and fetches just those inquiries by key, instead of
+    # filtering every open inquiry of the office through four subplans.
+    # = ANY(ARRAY(…)): the candidates are gathered once, then read by primary key (a plain IN lets the planner
+    # scan every open inquiry of the office against a hash of them).
+    match = RawSQL(  # noqa: S611 - constant SQL, the officer's words go in as parameters
+        "tickets_inquiry.id = ANY(ARRAY("  # noqa: S608 - constant SQL, placeholders only
+        "SELECT inquiry_id FROM tickets_message WHERE search @@ to_tsquery('simple', %s) "
+        f"UNION SELECT id FROM tickets_inquiry WHERE requester_id = ANY(ARRAY({named})) "
+        f"UNION SELECT id FROM tickets_inquiry WHERE requester_id = ANY(ARRAY({identified})) "
+        f"UNION {ticketed} {number_sql}))",
+        [tsquery, tsquery, sorted(values), like, *([number] if number is not None else [])],
+        output_field=BooleanField(),
+    )
+    # Words of the opening message (the preview), a name match, an exact identifier, ticket or inquiry number on
+    # top: computed on the matching rows only, each from the row itself or a hashed subquery.
+    rank = RawSQL(  # noqa: S611 - constant SQL, the officer's words go in as parameters
+        "ts_rank(to_tsvector('simple'::regconfig, COALESCE(tickets_inquiry.preview, '')), to_tsquery('simple', %s))"
+        f" + CASE WHEN tickets_inquiry.requester_id IN ({named}) THEN 0.5 ELSE 0 END"
+        f" + CASE WHEN tickets_inquiry.id = %s OR tickets_inquiry.requester_id IN ({identified})"
+        f" OR tickets_inquiry.id IN ({ticketed}) THEN 10 ELSE 0 END",
+        [tsquery, tsquery, number if number is not None else -1, sorted(values), like],
+        output_field=FloatField(),
+    )
+    return match, rank
+
+
+def _like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# Working calendars per process, keyed by the calendar counter the viewer read (tickets.live): built once,
+# dropped when an office's hours or holidays change (the counter moves, the old key is never asked again). The
+# viewer's scope is part of the key: an office's own counter and a superuser's sum of all are different series.
+_CALENDARS: dict[tuple, object] = {}
+_CALENDARS_MAX = 512
+
+
+def cached_calendars(offices, *, live=None) -> dict:
+    """office id -> WorkingCalendar; from the process's cache when the calendar counter (`live`) is known."""
+    offices = {office.pk: office for office in offices}
+    if live is None:
+        return office_calendars(offices.values())
+    scope = (live.office_id, live.calendar)
+    missing = [office for pk, office in offices.items() if (pk, *scope) not in _CALENDARS]
+    if missing:
+        if len(_CALENDARS) > _CALENDARS_MAX:
+            _CALENDARS.clear()
+        for pk, calendar in office_calendars(missing).items():
+            _CALENDARS[(pk, *scope)] = calendar
+    return {pk: _CALENDARS[(pk, *scope)] for pk in offices}
 
 
 def inquiry_detail(*, user, pk: int) -> Inquiry:
@@ -115,7 +237,7 @@ def inquiry_detail(*, user, pk: int) -> Inquiry:
     )
     return (
         visible_inquiries(user, Inquiry.objects.all())
-        .select_related("office", "account", "requester", "assigned_to")
+        .select_related("office", "account", "requester", "assigned_to", "response_met_by", "ticket__unit")
         .prefetch_related(Prefetch("messages", queryset=messages))
         .get(pk=pk)
     )

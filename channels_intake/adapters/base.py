@@ -110,6 +110,7 @@ class InboundMessage:
     channel: str  # messenger, instagram, whatsapp, telegram, x, webchat
     attachments: tuple[Attachment, ...] = ()
     reply_to_id: str = ""  # chat id to reply to when it differs from sender_id (Telegram groups)
+    language: str = ""  # the sender's language as the platform reports it (Telegram `language_code`), else ""
 
     def __post_init__(self) -> None:
         if self.channel not in KNOWN_CHANNELS:
@@ -117,7 +118,9 @@ class InboundMessage:
         if self.sent_at is not None and self.sent_at.tzinfo is None:
             raise ValueError("sent_at must be timezone-aware")
         # A NUL in a text is dropped here, whoever built the message, so it can always be stored.
-        _clean_strings(self, ("dedupe_key", "sender_id", "sender_name", "text", "recipient_id", "reply_to_id"))
+        _clean_strings(
+            self, ("dedupe_key", "sender_id", "sender_name", "text", "recipient_id", "reply_to_id", "language")
+        )
 
     def problems(self) -> tuple[str, ...]:
         """Why this message cannot be filed as it is (empty when it can). Names the fields, never their content."""
@@ -155,6 +158,7 @@ class InboundMessage:
             channel=data["channel"],
             attachments=tuple(Attachment(**a) for a in data.get("attachments", ())),
             reply_to_id=data.get("reply_to_id", ""),
+            language=data.get("language", ""),
         )
 
 

@@ -152,6 +152,7 @@ class TelegramAdapter:
                     channel="telegram",
                     attachments=attachments,
                     reply_to_id=chat_id if chat_id and chat_id != sender_id else "",
+                    language=as_text(sender.get("language_code"))[:16],
                 ),
             )
         )

@@ -5,6 +5,8 @@ from django.utils import formats, timezone
 
 from offices.selectors import zone_label
 
+from ..selectors import office_colleagues
+
 register = template.Library()
 
 
@@ -23,3 +25,9 @@ def person(user) -> str:
     if user is None:
         return "—"
     return user.get_full_name() or user.get_username()
+
+
+@register.simple_tag
+def complaint_colleagues(inquiry, user):
+    """The colleagues an officer may name when turning ``inquiry`` into a complaint (one query)."""
+    return list(office_colleagues(office=inquiry.office, actor=user))

@@ -271,6 +271,7 @@
       var msgs = (res.data && res.data.messages) || [];
       showEta(res.data);
       msgs.forEach(function (m) { render(m, false); state.lastId = Math.max(state.lastId, m.id); });
+      showSurvey(res.data);
       state.delay = msgs.length ? 2000 : Math.min(state.delay * 1.5, state.open ? 8000 : 20000);
     }).catch(function () {
       state.delay = Math.min(state.delay * 2, 30000);
@@ -351,6 +352,61 @@
       $("#bc-text").value = text;
     });
   });
+
+  // --- The satisfaction survey (clause b.8.2): while the server says the visitor has a survey to answer, its
+  // choices as buttons (worded by the server in the session's language). A press sends the number, with the
+  // optional comment after it, as an ordinary message: the same the visitor could type, parsed by the server.
+  var survey = null;
+  function showSurvey(data) {
+    if (!data || !("survey" in data)) return;
+    var info = data.survey;
+    if (survey && !survey.sent && (!info || survey.lang !== lang)) { survey.box.remove(); survey = null; }
+    if (!info || survey) return;
+    var box = document.createElement("div"), question = document.createElement("p");
+    var choices = document.createElement("div"), label = document.createElement("label");
+    var comment = document.createElement("textarea");
+    box.className = "survey"; box.setAttribute("role", "group"); box.setAttribute("aria-label", info.question);
+    question.className = "sq"; question.textContent = info.question;
+    choices.className = "choices";
+    label.setAttribute("for", "bc-survey-comment"); label.textContent = info.comment_label;
+    comment.id = "bc-survey-comment"; comment.maxLength = 1000; comment.placeholder = info.comment_label;
+    survey = { box: box, lang: lang, sent: false };
+    info.choices.forEach(function (choice) {
+      var button = document.createElement("button");
+      button.type = "button"; button.className = "rate";
+      button.setAttribute("data-rating", String(choice.value));
+      button.textContent = choice.value + " – " + choice.label;
+      button.addEventListener("click", function () { rate(choice.value, comment.value.trim(), info.thanks); });
+      choices.appendChild(button);
+    });
+    box.appendChild(question); box.appendChild(label); box.appendChild(comment); box.appendChild(choices);
+    log.parentNode.insertBefore(box, log.nextSibling);
+  }
+
+  function rate(value, comment, thanks) {
+    if (!survey || survey.sent) return;
+    survey.sent = true;
+    var box = survey.box, text = String(value) + (comment ? ", " + comment : "");
+    Array.prototype.forEach.call(box.querySelectorAll("button, textarea"), function (el) { el.disabled = true; });
+    var clientId = "s" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+    render({ from: "you", text: text, client_id: clientId }, true);
+    send(text, clientId, false).then(function (res) {
+      if (res.status !== 201) throw res;
+      render({ id: res.data.id, from: "you", text: text, client_id: clientId, created_at: res.data.created_at }, false);
+      box.textContent = "";
+      var done = document.createElement("p");
+      done.className = "sq"; done.setAttribute("role", "status"); done.textContent = thanks;
+      box.appendChild(done);
+      state.lastId = Math.max(state.lastId, res.data.id - 1);
+      state.delay = 2000; poll();
+    }).catch(function (res) {
+      var li = state.seen[clientId];
+      if (li) { li.remove(); delete state.seen[clientId]; }
+      survey.sent = false;
+      Array.prototype.forEach.call(box.querySelectorAll("button, textarea"), function (el) { el.disabled = false; });
+      err.textContent = (res && res.data && res.data.error && res.data.error.message) || T.error;
+    });
+  }
 
   // --- Attachments: the visitor sends a photo or a PDF (an invoice, a receipt, a boarding pass) and downloads
   // the files of their own thread. The server checks the type by content and the size; the widget only helps.

@@ -110,12 +110,15 @@ def world(db):
         inquiry.status = Inquiry.Status.WAITING
         inquiry.save()
         lifecycle.inquiries_close_abandoned(ids=[inquiry.pk], at=at(9, 12))
-        # 6. A, Wed 09:00, nobody assigned; the sweep breaches it at 10:00 and it is never answered.
+        # 6. A, Wed 09:00, two officers on duty but nobody took it; the sweep breaches it at 10:00 and it is never
+        #    answered (cause: assigned late or never).
         found[6] = _inquiry(acc_a, at(4, 9))
+        Inquiry.objects.filter(pk=found[6].pk).update(on_duty_at_receipt=2)
         sla.sla_sweep(now=at(4, 10))
         # 3. A, Thu 15:30, a late arrival; Fri 6 is a holiday: due Tue 10 16:00; answered Wed 11 08:30: breached,
         #    30 + 510 + 510 + 60 = 1110 working minutes (the holiday and the weekend left out).
         found[3] = _inquiry(acc_a, at(5, 15, 30), assigned=o1)
+        Inquiry.objects.filter(pk=found[3].pk).update(on_duty_at_receipt=2, assigned_at=at(5, 15, 30))
         _answer(found[3], at(11, 8, 30), o1)
         # 7. A, Mon 9 09:00, escalated: ticket number delivered 09:30 (met, 30); resolution due Wed 11 16:00;
         #    the unit answered Thu 12 08:50 and the final answer went 09:00: resolution breached, waiting at unit.

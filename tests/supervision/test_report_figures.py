@@ -8,7 +8,8 @@ Office A, November 2026 (inquiries 1–8):
   holiday) → median 40; p90 at rank 1 + 0.9 × 4 = 4.6: 90 + 0.6 × (1110 − 90) = 702.0; mean 1290 / 5 = 258.0;
 - bins: 15–30: 20, 30; 30–45: 40; 55–120: 90; later: 1110; breached and never answered: 6;
 - escalated 7: resolution breached (the unit answered after the due time): 0.0 %;
-- causes: 3 answered late (assigned, nothing sent before the due time), 6 nobody assigned, 7 waiting at the unit.
+- causes: 3 answered late (assigned on arrival, nothing sent before the due time), 6 assigned late (two officers
+  on duty, nobody took it), 7 waiting at the unit.
 Office B (WITA): 9 (45) and 10 (received 00:30 WITA on 1 November, still October in WIB: counted, 30); 11 is
 October. Port C (24/7): 12 breached (70; sent 03:50, delivered 04:10: delivery failed), 13 met on the national
 holiday (30).
@@ -22,6 +23,7 @@ from channels_intake.models import ChannelAccount
 from supervision import reports
 from supervision.filters import parse_scope
 from tests import factories
+from tests.supervision.conftest import at
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +62,8 @@ def test_office_figures_by_hand(world, now):
     assert (t["escalated"], t["resolution_met"], t["resolution_breached"], t["resolution_met_rate"]) == (1, 0, 1, 0.0)
     assert {c["key"]: c["count"] for c in report["causes"]} == {
         "cause_response_delivery_failed": 0,
-        "cause_response_unassigned": 1,
+        "cause_response_no_officer": 0,
+        "cause_response_assigned_late": 1,
         "cause_response_answered_late": 1,
         "cause_resolution_waiting_at_unit": 1,
         "cause_resolution_delivery_failed": 0,
@@ -170,3 +173,21 @@ def test_a_fixed_number_of_queries_whatever_the_rows(world, now):
     assert len(many) == len(few)
     expected = 10 if connection.vendor == "postgresql" else 14
     assert len(few) == expected
+
+
+def test_breach_causes_tell_no_officer_from_assigned_late_from_answered_late(world, now):
+    """The same two breaches of office A with other stored facts: 6 arrived with nobody on duty; 3 was first
+    assigned only after its due time (Tue 10 16:00). An inquiry filed before these facts were kept (both null)
+    counts as before: unassigned is assigned late, assigned is answered late."""
+    from tickets.models import Inquiry
+
+    i = world.inquiries
+    Inquiry.objects.filter(pk=i[6].pk).update(on_duty_at_receipt=0)
+    Inquiry.objects.filter(pk=i[3].pk).update(assigned_at=at(10, 16, 5))
+    causes = {c["key"]: c["count"] for c in report_for(world.users["coord"])["causes"]}
+    assert (causes["cause_response_no_officer"], causes["cause_response_assigned_late"]) == (1, 1)
+    assert causes["cause_response_answered_late"] == 0
+    Inquiry.objects.filter(pk__in=[i[3].pk, i[6].pk]).update(on_duty_at_receipt=None, assigned_at=None)
+    causes = {c["key"]: c["count"] for c in report_for(world.users["coord"])["causes"]}
+    assert (causes["cause_response_no_officer"], causes["cause_response_assigned_late"]) == (0, 1)
+    assert causes["cause_response_answered_late"] == 1

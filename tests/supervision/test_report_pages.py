@@ -118,7 +118,7 @@ def test_the_page_has_charts_with_tables_and_links_to_lists(client, world, now):
     assert "<script" not in html.split("<main", 1)[-1]  # no inline script (CSP)
     assert "style=" not in html
     assert "/sla/inquiries/?metric=response_breached" in html
-    assert "metric=cause_response_unassigned" in html
+    assert "metric=cause_response_assigned_late" in html
     assert "weekday=1&amp;hour=9" in html  # a heatmap cell's list
     assert ',5"' not in html  # SVG coordinates are never written with a decimal comma
 
@@ -151,7 +151,8 @@ def test_drilldown_lists_the_rows_behind_each_figure(client, world, now):
         "response_breached": {3, 6},
         "not_counted": {5},
         "late_arrivals": {2, 3},
-        "cause_response_unassigned": {6},
+        "cause_response_assigned_late": {6},
+        "cause_response_no_officer": set(),
         "cause_response_answered_late": {3},
         "cause_resolution_waiting_at_unit": {7},
         "bin_m30": {1, 7},
@@ -231,7 +232,9 @@ def test_report_csv_has_period_office_time_and_the_figures(client, world, now):
     assert figures["Median menit kerja"] == "40.0"
     assert figures["Persentil ke-90 menit kerja"] == "702.0"
     causes = rows.index(["Pelanggaran menurut penyebab"])
-    assert rows[causes + 2 : causes + 7][1][1] == "1"  # nobody assigned: inquiry 6
+    by_cause = dict(row[:2] for row in rows[causes + 2 : causes + 8])
+    assert by_cause["Respons: terlambat ditugaskan atau tidak pernah (ada petugas bertugas)"] == "1"  # inquiry 6
+    assert by_cause["Respons: tidak ada petugas bertugas saat pesan masuk"] == "0"
 
 
 def test_report_xlsx_parses_back(client, world, now):

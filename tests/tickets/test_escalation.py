@@ -195,7 +195,8 @@ def test_number_and_final_answer_are_delivered_on_every_channel_kind(
 
     with django_capture_on_commit_callbacks(execute=True):
         escalation.ticket_answer(ticket=ticket, actor=unit.member, text="Jawaban akhir: barang sudah dirilis.")
-    assert text_of(json.loads(platform.log[-1][0].data)) == "Jawaban akhir: barang sudah dirilis."
+    # The final answer, then the satisfaction survey it triggers (tickets.survey).
+    assert text_of(json.loads(platform.log[-2][0].data)) == "Jawaban akhir: barang sudah dirilis."
     inquiry.refresh_from_db()
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.ANSWERED and inquiry.status == Inquiry.Status.CLOSED

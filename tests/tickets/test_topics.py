@@ -129,3 +129,86 @@ def test_the_api_detail_shows_the_topics(client, officer, inquiry):
         {"slug": "barang-kiriman", "label": "Parcels (barang kiriman)"},
         {"slug": "imei", "label": "IMEI"},
     ]
+
+
+# --- The API: topics set by an integrating system -------------------------------------------------------------
+def test_the_api_lists_the_offered_topics_in_order_and_language(api_client, officer):
+    Topic.objects.filter(slug="imei").update(is_active=False)
+    api_client.force_authenticate(officer)
+    body = api_client.get("/api/v1/topics/", HTTP_ACCEPT_LANGUAGE="en").json()
+    slugs = [t["slug"] for t in body]
+    assert "imei" not in slugs and {"barang-kiriman", "penipuan", "cukai"} <= set(slugs)
+    assert [t["position"] for t in body] == sorted(t["position"] for t in body)
+    assert {"slug": "penipuan", "label": "Scams"} == {
+        k: v for k, v in body[slugs.index("penipuan")].items() if k != "position"
+    }
+
+
+def test_the_api_sets_topics_by_code_audited_and_the_reports_see_them(api_client, officer, inquiry):
+    api_client.force_authenticate(officer)
+    response = api_client.post(
+        f"/api/v1/inquiries/{inquiry.pk}/topics/", {"topics": ["cukai", "penipuan", "cukai"]}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert sorted(t["slug"] for t in response.json()) == ["cukai", "penipuan"]
+    assert set(inquiry.topics.values_list("slug", flat=True)) == {"cukai", "penipuan"}
+    (event,) = audits(inquiry)
+    assert event.actor == officer and event.changes["added"] == ["cukai", "penipuan"]
+    # PUT replaces; [] removes them all
+    response = api_client.put(f"/api/v1/inquiries/{inquiry.pk}/topics/", {"topics": []}, format="json")
+    assert response.status_code == 200 and response.json() == []
+    assert inquiry.topics.count() == 0
+    detail = api_client.get(f"/api/v1/inquiries/{inquiry.pk}/").json()
+    assert detail["topics"] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"topics": ["tidak-ada"]},
+        {"topics": "cukai"},
+        {"topics": [{"slug": "cukai"}]},
+        {"topics": ["a" * 41]},
+        {"topics": ["x"] * 51},
+        {},
+        {"topics": None},
+    ],
+)
+def test_bad_topics_are_a_400_that_changes_nothing(api_client, officer, inquiry, body):
+    inquiry_topics_set(inquiry=inquiry, topics=[topic("imei")], by=officer)
+    api_client.force_authenticate(officer)
+    response = api_client.post(f"/api/v1/inquiries/{inquiry.pk}/topics/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert "topics" in response.json()["error"]["fields"]
+    assert set(inquiry.topics.values_list("slug", flat=True)) == {"imei"}
+
+
+def test_an_unknown_topic_is_named_in_the_error(api_client, officer, inquiry):
+    api_client.force_authenticate(officer)
+    response = api_client.post(
+        f"/api/v1/inquiries/{inquiry.pk}/topics/", {"topics": ["cukai", "tidak-ada"]}, format="json"
+    )
+    assert response.status_code == 400 and "tidak-ada" in str(response.json()["error"]["fields"]["topics"])
+    assert inquiry.topics.count() == 0
+
+
+def test_an_inactive_topic_is_refused_through_the_api(api_client, officer, inquiry):
+    Topic.objects.filter(slug="penipuan").update(is_active=False)
+    api_client.force_authenticate(officer)
+    response = api_client.post(f"/api/v1/inquiries/{inquiry.pk}/topics/", {"topics": ["penipuan"]}, format="json")
+    assert response.status_code == 400
+    assert inquiry.topics.count() == 0
+
+
+def test_the_api_refuses_another_office_and_compliance(api_client, other_office, office, inquiry):
+    api_client.force_authenticate(factories.StaffFactory(office=other_office).user)
+    assert (
+        api_client.post(f"/api/v1/inquiries/{inquiry.pk}/topics/", {"topics": ["cukai"]}, format="json").status_code
+        == 404
+    )
+    api_client.force_authenticate(factories.StaffFactory(office=office, role=Role.COMPLIANCE).user)
+    assert (
+        api_client.post(f"/api/v1/inquiries/{inquiry.pk}/topics/", {"topics": ["cukai"]}, format="json").status_code
+        == 403
+    )
+    assert inquiry.topics.count() == 0

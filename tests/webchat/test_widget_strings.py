@@ -3,7 +3,7 @@ every `T.<key>` the code uses is in both tables, so the widget never shows "unde
 
 The tables are read from the JavaScript source itself: `var TEXTS = { id: {...}, en: {...} };` (the visitor can
 switch languages, so both are kept; `T` is the chosen one). Sentences about time (the promise, today's hours, the
-deadline and why) are the server's (`webchat/promise.py`, translated through Django's catalogue): the widget has
+deadline and why) are the server's (`tickets/promise.py`, translated through Django's catalogue): the widget has
 no number of minutes of its own.
 """
 
@@ -113,7 +113,7 @@ def test_every_string_the_widget_shows_from_the_server_is_translated():
 
     import polib
 
-    promise = (WIDGET.parents[2] / "webchat" / "promise.py").read_text(encoding="utf-8")
+    promise = (WIDGET.parents[2] / "tickets" / "promise.py").read_text(encoding="utf-8")
     msgids = set()
     for node in ast.walk(ast.parse(promise)):
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") in {"_", "ngettext"}:

@@ -100,12 +100,36 @@ class TopicOutput(serializers.Serializer):
     label = serializers.CharField(help_text="In the request's language")
 
 
+class TopicListOutput(TopicOutput):
+    position = serializers.IntegerField()
+
+
+class TopicsInput(serializers.Serializer):
+    topics = serializers.ListField(
+        child=serializers.SlugField(max_length=40),
+        allow_empty=True,
+        max_length=50,
+        help_text="The inquiry's topics, by code (GET /api/v1/topics/); [] removes every active topic",
+    )
+
+
 class InquiryDetailOutput(InquiryOutput):  # noqa: DJ006
     messages = MessageOutput(many=True)
     topics = serializers.SerializerMethodField()
 
+    # The satisfaction survey (tickets.survey): the requester's 1–5 rating and comment (identifiers masked).
+    rating_comment = MaskedText(read_only=True)
+
     class Meta(InquiryOutput.Meta):
-        fields = InquiryOutput.Meta.fields + ["messages", "topics"]
+        fields = InquiryOutput.Meta.fields + [
+            "messages",
+            "topics",
+            "survey_status",
+            "survey_sent_at",
+            "rating",
+            "rating_comment",
+            "rated_at",
+        ]
 
     @extend_schema_field(TopicOutput(many=True))
     def get_topics(self, obj) -> list[dict]:

@@ -1,13 +1,18 @@
 """The officer's pages: the live inbox and the conversation, with everything an officer does from them."""
 
+import hashlib
+import re
+from datetime import timedelta
+
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.template import loader
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -34,6 +39,7 @@ from ..forms import (
 )
 from ..identifiers import KINDS, mask
 from ..knowledge_base import canned_answer_save
+from ..live import inbox_version
 from ..models import Consultation, Inquiry, Message, RequesterReference, Ticket
 from ..permissions import (
     can_answer_consultation,
@@ -57,24 +63,107 @@ def _activate_zone(user, office=None) -> None:
 
 def _office_officers(user):
     profile = staff_profile(user)
-    if profile is None:
+    return _office_officers_of(profile.office_id if profile else None)
+
+
+def _office_officers_of(office_id: int | None):
+    if office_id is None:
         return []
     return [
         p.user
-        for p in StaffProfile.objects.filter(office_id=profile.office_id).select_related("user")
+        for p in StaffProfile.objects.filter(office_id=office_id).select_related("user")
         if p.role in (Role.OFFICER, Role.COORDINATOR, Role.SUPERVISOR)
     ]
 
 
+# --- The inbox and its live refresh -----------------------------------------------------------------------------
+# The refresh asks with If-None-Match the ETag of what it shows; the answer is 304 when nothing it depends on
+# moved: the office's change counters (tickets.live: any write to its inquiries, messages, requesters, SLA
+# notices, staff or calendar, however made), the officer's view (user, filters, page, language) and time. Time
+# moves a page only at moments known when it is drawn (a countdown crossing its at-risk or due moment, working
+# time starting or stopping); the ETag carries the earliest of them. Between them the countdowns tick in the
+# browser (static/js/inbox_live.js), from the working seconds drawn into each badge.
+ETAG = re.compile(r'(?:W/)?"([0-9a-f]{24})\.([0-9]{1,12})"')
+LIVE_HORIZON = timedelta(hours=1)  # the page is drawn again at least this often, whatever else
+
+
+def _view_state(request, live) -> str:
+    params = sorted((key, value) for key, values in request.GET.lists() if key != "partial" for value in values)
+    counters = (live.office_id, live.version, live.calendar) if live else None
+    raw = repr((request.user.pk, counters, translation.get_language(), params))
+    return hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+def _unchanged(request, state: str, now) -> bool:
+    header = request.META.get("HTTP_IF_NONE_MATCH", "")
+    for match in ETAG.finditer(header[:1000]):
+        if match[1] == state and int(match[2]) > now.timestamp():
+            return True
+    return False
+
+
+def _next_change(rows, calendars, now):
+    """The first moment the page would be drawn differently by time alone (not by the browser's ticking)."""
+    moments = [now + LIVE_HORIZON]
+    boundaries: dict[int, object] = {}
+    for inquiry, badge, _tick in rows:
+        if badge.state not in ("running", "at_risk", "breached") or badge.due is None:
+            continue
+        state = inquiry.target(badge.target)
+        if state.met_at:
+            continue
+        if badge.due > now:
+            moments.append(badge.due)
+        if state.at_risk_at is not None and state.at_risk_at > now:
+            moments.append(state.at_risk_at)
+        if inquiry.office_id not in boundaries:
+            boundaries[inquiry.office_id] = _working_boundary(calendars[inquiry.office_id], now)
+        moments.append(boundaries[inquiry.office_id])
+    return min(moment for moment in moments if moment is not None)
+
+
+def _working_boundary(calendar, now):
+    """When working time next starts or stops for the calendar."""
+    if calendar.is_working(now):
+        intervals = calendar.working_intervals(now, now + timedelta(days=8))
+        return intervals[0][1] if intervals else None
+    return calendar.next_working_moment(now)
+
+
+def _tick(inquiry, badge, calendar, now) -> int | None:
+    """Signed working seconds to the due moment, for the browser to count down; None when nothing ticks now."""
+    if badge.state not in ("running", "at_risk", "breached") or badge.due is None:
+        return None
+    if inquiry.target(badge.target).met_at or not calendar.is_working(now):
+        return None
+    if now <= badge.due:
+        return int(calendar.working_time_between(now, badge.due).total_seconds())
+    return -int(calendar.working_time_between(badge.due, now).total_seconds())
+
+
 @login_required
 def inbox(request):
-    """The queues with live counts; `?partial=1` gives just the list, for the 4-second refresh."""
-    _activate_zone(request.user)
-    officers = _office_officers(request.user)
+    """The queues with live counts; `?partial=1` gives just the list, for the 4-second refresh (304 when
+    nothing it shows changed: one query past the user's)."""
+    now = timezone.now()
+    live = inbox_version(request.user)
+    state = _view_state(request, live)
+    partial = bool(request.GET.get("partial"))
+    if partial and _unchanged(request, state, now):
+        response = HttpResponseNotModified()
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    profile = staff_profile(request.user)
+    zone = profile.office.timezone if profile else None
+    if zone:
+        timezone.activate(zone)
+    # The refresh needs the officers only to check an officer filter.
+    needs_officers = not partial or request.GET.get("officer")
+    officers = _office_officers_of(profile.office_id if profile else None) if needs_officers else []
     form = InboxFilterForm(request.GET or None, officers=officers)
     filters = form.cleaned_data if form.is_valid() else {}
     queue = filters.get("queue") or "open"
-    now = timezone.now()
     inquiries = selectors.inquiry_list(
         user=request.user,
         queue=queue,
@@ -86,21 +175,40 @@ def inbox(request):
         received_to=filters.get("received_to"),
         now=now,
     )
-    page = Paginator(inquiries, PAGE_SIZE).get_page(request.GET.get("page"))
-    badges = sla_badges(page.object_list, now=now)
+    counts = selectors.queue_counts(user=request.user, now=now, live=live)
+    paginator = Paginator(inquiries, PAGE_SIZE)
+    if not any(filters.get(name) for name in form.fields if name != "queue"):
+        paginator.count = counts[queue]  # the queue alone: its count is already there (one query fewer)
+    page = paginator.get_page(request.GET.get("page"))
+    listed = list(page.object_list)
+    calendars = selectors.cached_calendars({inquiry.office for inquiry in listed}, live=live)
+    badges = sla_badges(listed, now=now, calendars=calendars)
+    rows = [
+        (inquiry, badges[inquiry.pk], _tick(inquiry, badges[inquiry.pk], calendars[inquiry.office_id], now))
+        for inquiry in listed
+    ]
+    etag = f'"{state}.{int(_next_change(rows, calendars, now).timestamp())}"'
     context = {
         "page": page,
-        "rows": [(inquiry, badges[inquiry.pk]) for inquiry in page.object_list],
+        "rows": rows,
         "form": form,
         "queue": queue,
-        "counts": selectors.queue_counts(user=request.user, now=now),
+        "counts": counts,
         "queues": QUEUE_LABELS,
-        "profile": staff_profile(request.user),
+        "profile": profile,
         "query": request.GET.copy(),
         "now": now,
+        "etag": etag,
+        "partial": partial,
     }
-    template = "tickets/_inbox_list.html" if request.GET.get("partial") else "tickets/inbox.html"
-    return render(request, template, context)
+    if partial:
+        # Without the request's context processors: the refresh needs none of them (the bell's count is a query).
+        response = HttpResponse(loader.get_template("tickets/_inbox_list.html").render(context | {"request": request}))
+    else:
+        response = render(request, "tickets/inbox.html", context)
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 QUEUE_LABELS = [
@@ -130,8 +238,17 @@ def _id_or_404(value: int) -> int:
     return value
 
 
+def _ticket_of(inquiry: Inquiry) -> Ticket | None:
+    """The escalation ticket, read with the inquiry (inquiry_detail)."""
+    try:
+        return inquiry.ticket
+    except Ticket.DoesNotExist:
+        return None
+
+
 @login_required
 def conversation(request, pk: int):
+    live = inbox_version(request.user)  # first: it also reads the staff profile the permission check needs
     inquiry = _get_inquiry(request, pk)
     _activate_zone(request.user, inquiry.office)
     form = ReplyForm()
@@ -153,7 +270,19 @@ def conversation(request, pk: int):
                 flash.success(request, _("Reply queued for delivery."))
                 return redirect("tickets:conversation", pk=inquiry.pk)
     now = timezone.now()
+    # The office's calendar from the process's cache (one query for its counter instead of four to build it).
+    calendars = selectors.cached_calendars(
+        [inquiry.office], live=live if live and live.office_id in (None, inquiry.office_id) else None
+    )
     references = list(RequesterReference.objects.filter(requester_id=inquiry.requester_id).order_by("kind", "pk"))
+    units = list(selectors.units_for_office(office_code=inquiry.office.code))
+    escalate_form = EscalateForm(office_code=inquiry.office.code)
+    # The form's unit choices from the list already read (the field would read the units again to draw them).
+    unit_field = escalate_form.fields["unit"]
+    unit_field.widget.choices = [
+        ("", unit_field.empty_label),
+        *((u.pk, unit_field.label_from_instance(u)) for u in units),
+    ]
     earlier = list(
         Inquiry.objects.filter(requester_id=inquiry.requester_id).exclude(pk=inquiry.pk).order_by("-received_at")[:10]
     )
@@ -165,11 +294,11 @@ def conversation(request, pk: int):
             "thread": list(inquiry.messages.all()),
             "form": form,
             "now": now,
-            "badge": sla_badges([inquiry], now=now)[inquiry.pk],
+            "badge": sla_badges([inquiry], now=now, calendars=calendars)[inquiry.pk],
             "window": replies.reply_window_for(inquiry, now=now),
             "takes_files": channel_takes_files(inquiry.account.kind),
-            "ticket": Ticket.objects.filter(inquiry=inquiry).select_related("unit").first(),
-            "escalate_form": EscalateForm(office_code=inquiry.office.code),
+            "ticket": _ticket_of(inquiry),
+            "escalate_form": escalate_form,
             "references": [(ref, mask(ref.value), KINDS.get(ref.kind, ref.kind)) for ref in references],
             "reference_kinds": KINDS.items(),
             "earlier": earlier,
@@ -179,7 +308,7 @@ def conversation(request, pk: int):
                 )
             ),
             "colleagues": [u for u in _office_officers(request.user) if u.pk != request.user.pk],
-            "units": selectors.units_for_office(office_code=inquiry.office.code),
+            "units": units,
             "outcomes": [(value, label) for value, label in Inquiry.Outcome.choices if value],
         },
     )

@@ -14,11 +14,11 @@ from rest_framework.views import APIView
 from channels_intake.cors import WebchatCorsMixin
 from common.api import error_response, error_responses
 from common.storage import ALLOWED_TYPES
+from tickets.promise import answer_promise
 from tickets.selectors import MAX_DB_ID
 from tickets.views.attachments import file_response
 from webchat import services
 from webchat.attachments import UploadRefused, webchat_attachment_for, webchat_attachment_post
-from webchat.promise import answer_promise
 
 from .serializers import PublicMessageOutput
 from .views import TOKEN_HEADER, AddressThrottle, SessionMessageThrottle

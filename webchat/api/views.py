@@ -15,9 +15,10 @@ from rest_framework.views import APIView
 from channels_intake.cors import WebchatCorsMixin
 from common.api import error_response, error_responses
 from common.client import client_address
+from tickets.promise import answer_promise, office_promise
 from tickets.selectors import public_thread
+from tickets.survey import survey_prompt
 from webchat import services
-from webchat.promise import answer_promise, office_promise
 
 from .serializers import (
     LanguageInput,
@@ -129,6 +130,8 @@ class WebchatMessagesView(WebchatCorsMixin, APIView):
                 "messages": PublicMessageOutput(messages, many=True).data,
                 "last_id": last,
                 **answer_promise(session),
+                # The satisfaction survey's buttons while the visitor has one to answer (tickets.survey).
+                **survey_prompt(requester_id=session.requester_id, language=session.language),
             }
         )
 

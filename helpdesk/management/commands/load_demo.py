@@ -22,7 +22,8 @@ from offices.models import Office, Role, SpecialHours, StaffProfile, Typology
 from offices.services import office_create, office_update, staff_assign
 from sla import services as sla_services
 from tickets import lifecycle
-from tickets.inquiries import inbound_message_receive
+from tickets.acknowledgement import acknowledgement_text, acknowledges
+from tickets.inquiries import first_assigned, inbound_message_receive
 from tickets.knowledge_base import canned_answer_save
 from tickets.models import CannedAnswer, Inquiry, Message, Requester, Topic, Unit
 from tickets.topics import inquiry_topics_set
@@ -367,11 +368,15 @@ class Command(BaseCommand):
                 recipient_id=account.external_id,
                 channel=channel,
             )
-            stored = inbound_message_receive(account=account, message=message, received_at=received)
+            # The demo's acknowledgement is history (below), not a live send to a platform.
+            stored = inbound_message_receive(account=account, message=message, received_at=received, acknowledge=False)
             inquiry = stored.inquiry
             if question.language != inquiry.requester.language:
                 Requester.objects.filter(pk=inquiry.requester_id).update(language=question.language)
+                inquiry.requester.language = question.language
             Message.objects.filter(pk=stored.pk).update(created_at=received)
+            if acknowledges(account.kind):
+                self._history_acknowledgement(inquiry, received + timedelta(seconds=2))
             created += 1
             state = index % 4
             if state in (0, 1) and inquiry.effective_start:
@@ -387,8 +392,14 @@ class Command(BaseCommand):
                 Inquiry.objects.filter(pk=inquiry.pk).update(assigned_to=users["officers"][0])
         return created
 
-    def _history_reply(self, inquiry, officer, text, at) -> None:
-        """A reply that was delivered in the past (demo history, so it bypasses the live outbox)."""
+    def _history_acknowledgement(self, inquiry, at) -> None:
+        """The automatic acknowledgement a social channel's new inquiry got (demo history: already delivered)."""
+        text = acknowledgement_text(inquiry=inquiry, with_privacy=True)
+        self._history_message(inquiry, Message.Kind.SYSTEM, None, text, at, f"demo-ack-{inquiry.pk}")
+        Requester.objects.filter(pk=inquiry.requester_id).update(privacy_notice_at=at)
+
+    def _history_message(self, inquiry, kind, author, text, at, platform_id) -> Message:
+        """A message of ours delivered in the past (demo history, so it bypasses the live outbox)."""
         outbound = OutboundMessage.objects.create(
             account=inquiry.account,
             recipient_id=inquiry.requester.external_id,
@@ -396,18 +407,25 @@ class Command(BaseCommand):
             status=OutboundMessage.Status.SENT,
             attempts=1,
             sent_at=at,
-            platform_ids=[f"demo-{inquiry.pk}-{at:%H%M}"],
+            platform_ids=[platform_id],
         )
         message = Message.objects.create(
             inquiry=inquiry,
             direction=Message.Direction.OUTBOUND,
-            kind=Message.Kind.ANSWER,
-            author=officer,
+            kind=kind,
+            author=author,
             text=text,
             outbound=outbound,
         )
         Message.objects.filter(pk=message.pk).update(created_at=at)
-        Inquiry.objects.filter(pk=inquiry.pk).update(assigned_to=officer, last_message_at=at)
+        return message
+
+    def _history_reply(self, inquiry, officer, text, at) -> None:
+        """A reply that was delivered in the past (demo history, so it bypasses the live outbox)."""
+        self._history_message(inquiry, Message.Kind.ANSWER, officer, text, at, f"demo-{inquiry.pk}-{at:%H%M}")
+        Inquiry.objects.filter(pk=inquiry.pk).update(
+            assigned_to=officer, assigned_at=first_assigned(at), last_message_at=at
+        )
         inquiry.refresh_from_db()
         with transaction.atomic():
             sla_services.target_met(record=inquiry, target="response", at=at, by=officer)

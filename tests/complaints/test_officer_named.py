@@ -1,0 +1,192 @@
+"""Two leftovers of issue 14's complaints.
+
+1. An officer turning an inquiry into a complaint names the colleague it is about (one of the office's staff):
+   the named colleague never sees it; about the head of office or compliance staff, it goes to the regional unit.
+2. A refused or failed evidence upload leaves no file in the private storage: nothing is written before every
+   file is checked, and what was written is removed when a later step fails and the transaction rolls back.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from complaints import notices, services
+from complaints.models import Complaint, ComplaintEvidence
+from tests import factories
+
+from .conftest import PDF, PNG, page_payload
+from .test_confidentiality import EVERYWHERE, NOWHERE, sees
+from .test_intake import inquiry_at
+
+pytestmark = pytest.mark.django_db
+
+
+def officer_client(world) -> Client:
+    client = Client()
+    client.force_login(world.officer)
+    return client
+
+
+def turn(world, inquiry, about, client=None, **extra):
+    return (client or officer_client(world)).post(
+        f"/kepatuhan/dari-pertanyaan/{inquiry.pk}/",
+        {"kind": "complaint", "concerns": "service", "matter": "Petugas meminta uang", "about_user": about.pk, **extra},
+    )
+
+
+# --- Naming the colleague ---------------------------------------------------------------------------------------
+def test_the_form_offers_the_office_s_staff_but_not_oneself_nor_other_offices(world):
+    inquiry = inquiry_at(world.office)
+    outsider = factories.StaffFactory(office=world.other_office, user__username="orang.lain").user
+    page = officer_client(world).get(f"/inbox/{inquiry.pk}/").content.decode()
+    form = page.split('id="to-complaint"')[1].split("</details>")[0]
+    assert 'name="about_user"' in form
+    for colleague in (world.colleague, world.coordinator, world.head, world.compliance):
+        assert f'<option value="{colleague.pk}">' in form
+    assert f'<option value="{world.officer.pk}">' not in form
+    assert f'<option value="{outsider.pk}">' not in form
+
+
+def test_a_complaint_about_a_colleague_is_hidden_from_them(world):
+    inquiry = inquiry_at(world.office)
+    response = turn(world, inquiry, world.colleague)
+    assert response.status_code == 302
+    complaint = Complaint.objects.get()
+    assert (complaint.about_user, complaint.concerns) == (world.colleague, "officer")
+    assert complaint.handling_office == world.office  # the office's own compliance unit
+    assert sees(world.colleague, complaint) == NOWHERE
+    assert sees(world.compliance, complaint) == EVERYWHERE
+    # named as compliance staff, the colleague would still not see it: the rule is on the person, not the role
+    colleague_profile = world.colleague.staff
+    colleague_profile.role = "compliance"
+    colleague_profile.save()
+    assert sees(world.colleague, complaint) == NOWHERE
+
+
+@pytest.mark.parametrize("who", ["head", "compliance"])
+def test_about_the_head_or_compliance_it_goes_to_the_regional_unit(world, who):
+    inquiry = inquiry_at(world.office)
+    named = getattr(world, who)
+    turn(world, inquiry, named)
+    complaint = Complaint.objects.get()
+    assert complaint.about_user == named and complaint.concerns == who
+    assert complaint.handling_office == world.region
+    assert sees(named, complaint) == NOWHERE
+    assert sees(world.compliance_region, complaint) == EVERYWHERE
+    if who == "head":  # the office's own compliance unit does not judge its head
+        assert sees(world.compliance, complaint) == NOWHERE
+
+
+def test_naming_someone_outside_the_office_or_oneself_is_refused(world):
+    inquiry = inquiry_at(world.office)
+    outsider = factories.StaffFactory(office=world.other_office, user__username="orang.lain").user
+    for named in (outsider, world.officer):
+        client = officer_client(world)
+        response = turn(world, inquiry, named, client)
+        assert response.status_code == 302  # back to the conversation, with the error
+        page = client.get(response["Location"]).content.decode()
+        assert "Pilih rekan dari kantor ini." in page or "Choose a colleague of this office." in page
+    assert response.status_code == 302
+    assert Complaint.objects.count() == 0
+    with pytest.raises(services.ValidationError):  # the service refuses it too, whatever the form
+        services.complaint_from_inquiry(
+            inquiry=inquiry, actor=world.officer, data={"kind": "complaint"}, about_user=outsider
+        )
+    assert Complaint.objects.count() == 0
+
+
+def test_nobody_named_keeps_the_chosen_concern(world):
+    inquiry = inquiry_at(world.office)
+    officer_client(world).post(
+        f"/kepatuhan/dari-pertanyaan/{inquiry.pk}/", {"kind": "complaint", "concerns": "service", "about_user": ""}
+    )
+    complaint = Complaint.objects.get()
+    assert complaint.about_user is None and complaint.concerns == "service"
+
+
+# --- No orphan evidence -----------------------------------------------------------------------------------------
+def stored_files() -> set[Path]:
+    root = Path(settings.PRIVATE_MEDIA_ROOT)
+    return {path for path in root.rglob("*") if path.is_file()}
+
+
+def test_a_refused_file_among_good_ones_stores_nothing(world, client):
+    before = stored_files()
+    files = [
+        SimpleUploadedFile("foto.png", PNG),
+        SimpleUploadedFile("surat.pdf", PDF),
+        SimpleUploadedFile("skrip.exe", b"MZ\x90\x00" + b"\x00" * 300),
+    ]
+    response = client.post("/pengaduan/", {**page_payload(), "evidence": files})
+    assert response.status_code == 400
+    assert stored_files() == before
+    assert not Complaint.objects.exists()
+
+
+def test_a_file_over_the_limit_after_a_good_one_stores_nothing(world, client, settings):
+    settings.COMPLAINT_EVIDENCE_MAX_BYTES = 1024
+    before = stored_files()
+    files = [SimpleUploadedFile("foto.png", PNG), SimpleUploadedFile("besar.pdf", PDF + b"0" * 2048)]
+    assert client.post("/pengaduan/", {**page_payload(), "evidence": files}).status_code == 400
+    assert stored_files() == before
+
+
+def test_a_failure_after_the_files_were_written_removes_them(world, monkeypatch):
+    """The files are in storage when a later step of the same transaction fails: the rollback leaves no row,
+    and the cleanup no file (on_commit never runs on a rollback)."""
+    before = stored_files()
+
+    def broken(**kwargs):
+        assert len(stored_files() - before) == 2  # the files were written before this step
+        raise RuntimeError("notification failed")
+
+    monkeypatch.setattr(notices, "notify_complaint", broken)
+    with pytest.raises(RuntimeError):
+        services.complaint_submit(
+            office=world.office,
+            data={
+                "kind": "complaint",
+                "complainant_name": "Budi",
+                "complainant_contact": "budi@example.com",
+                "matter": "Pungutan liar",
+                "place": "Loket",
+                "occurred_at": timezone.now() - timedelta(days=1),
+                "chronology": "Diminta uang",
+            },
+            files=[SimpleUploadedFile("foto.png", PNG), SimpleUploadedFile("surat.pdf", PDF)],
+        )
+    assert not Complaint.objects.exists() and not ComplaintEvidence.objects.exists()
+    assert stored_files() == before
+
+
+def test_evidence_added_later_is_removed_when_its_transaction_fails(world, monkeypatch):
+    complaint = services.complaint_record(
+        actor=world.compliance, office=world.office, channel="phone", data={"kind": "complaint", "matter": "Pungli"}
+    )
+    before = stored_files()
+    from complaints import services as module
+
+    def broken(**kwargs):
+        raise RuntimeError("audit failed")
+
+    monkeypatch.setattr(module, "audit_record", broken)
+    with pytest.raises(RuntimeError):
+        services.complaint_evidence_add(
+            complaint=complaint, actor=world.compliance, files=[SimpleUploadedFile("a.png", PNG)]
+        )
+    assert not complaint.evidence_files.exists()
+    assert stored_files() == before
+
+
+def test_a_good_upload_is_kept(world, client):
+    before = stored_files()
+    response = client.post("/pengaduan/", {**page_payload(), "evidence": [SimpleUploadedFile("foto.png", PNG)]})
+    assert response.status_code == 302
+    new = stored_files() - before
+    assert len(new) == 1
+    assert ComplaintEvidence.objects.get().path in str(next(iter(new)))

@@ -1,0 +1,264 @@
+# ruff: noqa: S608 - trigger DDL and reads built from constant table and column names, no input
+"""The inbox's change version: what lets a 4-second refresh that finds nothing new cost one query.
+
+`tickets_inboxversion` holds, per office, two counters that database triggers raise (so writes through
+`QuerySet.update()`, `bulk_create` or raw SQL count as much as `save()`, which signals would miss):
+
+- ``version``: anything the inbox list shows changed: an inquiry (insert, update, delete: status, assignment,
+  SLA stamps, preview...), a message of it, its requester, an SLA notice (the sweep's at-risk and breach marks),
+  the office's staff (who is on duty, roles);
+- ``calendar``: the office's working calendar changed (weekly hours, holidays, reopened dates, special hours,
+  the office's zone or always-open flag); national holidays and special hours raise every office's.
+
+On PostgreSQL the triggers are per statement (transition tables), so one `UPDATE … WHERE pk IN (…)` of a
+thousand rows raises each office's counter once. The row of an office stays locked by the writing transaction
+until it commits: writers of one office queue there for the rest of their transaction, which the filing path's
+short transactions (or batches) keep small. On SQLite (one writer at a time anyway) they are per row.
+
+The triggers are created by migration 0016 and again, idempotently, after every `migrate`
+(`TicketsConfig.ready` connects `install` to post_migrate): SQLite rebuilds a table to alter it, which drops its
+triggers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TABLE = "tickets_inboxversion"
+
+# table -> (counter, how the office ids of the changed rows are found, from rows aliased r)
+# "office": the row's office_id; "inquiry": through the row's inquiry_id; "requester": inquiries of the requester;
+# "self": the row is the office; "maybe_all": office_id, NULL meaning every office.
+WATCHED = {
+    "tickets_inquiry": ("version", "office"),
+    "tickets_message": ("version", "inquiry"),
+    "tickets_requester": ("version", "requester"),
+    "sla_slanotice": ("version", "inquiry"),
+    "offices_staffprofile": ("version", "office"),
+    "offices_weeklyhours": ("calendar", "office"),
+    "offices_reopeneddate": ("calendar", "office"),
+    "offices_holiday": ("calendar", "maybe_all"),
+    "offices_specialhours": ("calendar", "maybe_all"),
+    "offices_office": ("calendar", "self"),
+}
+EVENTS = {"tickets_requester": ("UPDATE",), "offices_office": ("UPDATE",)}  # others: INSERT, UPDATE, DELETE
+
+
+def _events(table: str) -> tuple[str, ...]:
+    return EVENTS.get(table, ("INSERT", "UPDATE", "DELETE"))
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------------------------
+PG_TABLE = f"""
+CREATE TABLE IF NOT EXISTS {TABLE} (
+    office_id bigint PRIMARY KEY,
+    version bigint NOT NULL DEFAULT 0,
+    calendar bigint NOT NULL DEFAULT 0
+)"""
+
+# A new row starts its counters at a random value, not 1: a row created again (a restored database, a test's
+# rolled-back transaction) does not repeat the (office, counter) pairs that the caches keyed on them have seen.
+PG_START = "(1 + floor(random() * 1e12))::bigint"
+SQLITE_START = "(1 + abs(random()) % 1000000000000)"
+START = PG_START
+
+PG_BUMP = f"""
+CREATE OR REPLACE FUNCTION tickets_inbox_bump(offices bigint[], counter text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF counter = 'version' THEN
+        -- In office order: two transactions touching the same offices lock them in the same order.
+        INSERT INTO {TABLE} AS v (office_id, version, calendar)
+        SELECT o, {START}, {START} FROM (SELECT DISTINCT o FROM unnest(offices) AS o WHERE o IS NOT NULL) AS t
+        ORDER BY o
+        ON CONFLICT (office_id) DO UPDATE SET version = v.version + 1;
+    ELSE
+        INSERT INTO {TABLE} AS v (office_id, version, calendar)
+        SELECT o, {START}, {START} FROM (SELECT DISTINCT o FROM unnest(offices) AS o WHERE o IS NOT NULL) AS t
+        ORDER BY o
+        ON CONFLICT (office_id) DO UPDATE SET calendar = v.calendar + 1;
+    END IF;
+END $$"""
+
+PG_OFFICES = {
+    "office": "SELECT r.office_id FROM {rows} r",
+    "inquiry": "SELECT i.office_id FROM tickets_inquiry i WHERE i.id IN (SELECT r.inquiry_id FROM {rows} r)",
+    "requester": "SELECT i.office_id FROM tickets_inquiry i WHERE i.requester_id IN (SELECT r.id FROM {rows} r)",
+    "self": "SELECT r.id FROM {rows} r",
+    "maybe_all": (
+        "SELECT o.id FROM offices_office o WHERE EXISTS (SELECT 1 FROM {rows} r WHERE r.office_id IS NULL) "
+        "UNION SELECT r.office_id FROM {rows} r"
+    ),
+}
+
+
+def _pg_statements() -> list[str]:
+    statements = [PG_TABLE, PG_BUMP]
+    for table, (counter, how) in WATCHED.items():
+        function = f"tickets_inbox_{table}"
+        select = PG_OFFICES[how]
+        statements.append(
+            f"""
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM tickets_inbox_bump(ARRAY({select.format(rows="new_rows")}), '{counter}');
+    ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM tickets_inbox_bump(
+            ARRAY({select.format(rows="new_rows")} UNION {select.format(rows="old_rows")}), '{counter}');
+    ELSE
+        PERFORM tickets_inbox_bump(ARRAY({select.format(rows="old_rows")}), '{counter}');
+    END IF;
+    RETURN NULL;
+END $$"""
+        )
+        for event in _events(table):
+            referencing = {
+                "INSERT": "NEW TABLE AS new_rows",
+                "UPDATE": "NEW TABLE AS new_rows OLD TABLE AS old_rows",
+                "DELETE": "OLD TABLE AS old_rows",
+            }[event]
+            statements.append(
+                f"CREATE OR REPLACE TRIGGER {function}_{event.lower()} AFTER {event} ON {table} "
+                f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+            )
+    return statements
+
+
+def _pg_drop() -> list[str]:
+    statements = []
+    for table in WATCHED:
+        for event in _events(table):
+            statements.append(f"DROP TRIGGER IF EXISTS tickets_inbox_{table}_{event.lower()} ON {table}")
+        statements.append(f"DROP FUNCTION IF EXISTS tickets_inbox_{table}()")
+    statements += ["DROP FUNCTION IF EXISTS tickets_inbox_bump(bigint[], text)", f"DROP TABLE IF EXISTS {TABLE}"]
+    return statements
+
+
+# --- SQLite -----------------------------------------------------------------------------------------------------
+SQLITE_TABLE = f"""
+CREATE TABLE IF NOT EXISTS {TABLE} (
+    office_id integer PRIMARY KEY,
+    version integer NOT NULL DEFAULT 0,
+    calendar integer NOT NULL DEFAULT 0
+)"""
+
+SQLITE_OFFICES = {
+    "office": "SELECT {row}.office_id AS o",
+    "inquiry": "SELECT office_id AS o FROM tickets_inquiry WHERE id = {row}.inquiry_id",
+    "requester": "SELECT office_id AS o FROM tickets_inquiry WHERE requester_id = {row}.id",
+    "self": "SELECT {row}.id AS o",
+    "maybe_all": "SELECT {row}.office_id AS o WHERE {row}.office_id IS NOT NULL "
+    "UNION SELECT id FROM offices_office WHERE {row}.office_id IS NULL",
+}
+
+
+def _sqlite_bump(select: str, counter: str) -> str:
+    # "WHERE": SQLite needs one to read ON CONFLICT after INSERT … SELECT as the upsert clause.
+    return (
+        f"INSERT INTO {TABLE} (office_id, version, calendar) SELECT o, {SQLITE_START}, {SQLITE_START} "
+        f"FROM ({select}) WHERE o IS NOT NULL "
+        f"ON CONFLICT(office_id) DO UPDATE SET {counter} = {counter} + 1;"
+    )
+
+
+def _sqlite_statements() -> list[str]:
+    # Dropped first, so that an install after an upgrade replaces older definitions (SQLite has no OR REPLACE).
+    statements = [SQLITE_TABLE, *_sqlite_drop()[:-1]]
+    for table, (counter, how) in WATCHED.items():
+        select = SQLITE_OFFICES[how]
+        for event in _events(table):
+            if event == "INSERT":
+                body = _sqlite_bump(select.format(row="NEW"), counter)
+            elif event == "DELETE":
+                body = _sqlite_bump(select.format(row="OLD"), counter)
+            else:
+                body = _sqlite_bump(f"{select.format(row='NEW')} UNION {select.format(row='OLD')}", counter)
+            statements.append(
+                f"CREATE TRIGGER IF NOT EXISTS tickets_inbox_{table}_{event.lower()} AFTER {event} ON {table} "
+                f"FOR EACH ROW BEGIN {body} END"
+            )
+    return statements
+
+
+def _sqlite_drop() -> list[str]:
+    statements = [
+        f"DROP TRIGGER IF EXISTS tickets_inbox_{table}_{event.lower()}" for table in WATCHED for event in _events(table)
+    ]
+    return statements + [f"DROP TABLE IF EXISTS {TABLE}"]
+
+
+def install(connection) -> None:
+    """Create the table and the triggers (idempotent)."""
+    statements = {"postgresql": _pg_statements, "sqlite": _sqlite_statements}.get(connection.vendor)
+    if statements is None:
+        return
+    with connection.cursor() as cursor:
+        for statement in statements():
+            cursor.execute(statement)
+
+
+def uninstall(connection) -> None:
+    statements = {"postgresql": _pg_drop, "sqlite": _sqlite_drop}.get(connection.vendor)
+    if statements is None:
+        return
+    with connection.cursor() as cursor:
+        for statement in statements():
+            cursor.execute(statement)
+
+
+def reinstall_after_migrate(sender, using="default", **kwargs) -> None:
+    """post_migrate: put back triggers a later migration's table rebuild (SQLite) dropped."""
+    from django.db import connections
+
+    connection = connections[using]
+    if TABLE in connection.introspection.table_names():
+        install(connection)
+
+
+# --- Reading ----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class InboxVersion:
+    office_id: int | None  # None: a superuser (every office)
+    version: int
+    calendar: int
+
+
+def inbox_version(user) -> InboxVersion | None:
+    """The counters of the office the user works in, in one query; None for a user without an office.
+
+    The same query reads the user's staff profile and caches it on the user (`user.staff`), so the page that
+    goes on to check permissions asks no second time. A superuser sees every office: the sums of every office's
+    counters (they only grow, so any change moves them)."""
+    from django.db import connection
+
+    from offices.models import StaffProfile
+
+    with connection.cursor() as cursor:
+        if getattr(user, "is_superuser", False):
+            cursor.execute(f"SELECT SUM(version), SUM(calendar) FROM {TABLE}")
+            version, calendar = cursor.fetchone()
+            return InboxVersion(None, int(version or 0), int(calendar or 0))
+        fields = StaffProfile._meta.concrete_fields
+        columns = ", ".join(f"p.{connection.ops.quote_name(field.column)}" for field in fields)
+        cursor.execute(
+            f"SELECT {columns}, v.version, v.calendar FROM offices_staffprofile p "
+            f"LEFT JOIN {TABLE} v ON v.office_id = p.office_id WHERE p.user_id = %s",
+            [user.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    link = StaffProfile._meta.get_field("user")
+    if not link.remote_field.is_cached(user):
+        converters = connection.ops.get_db_converters
+        values = list(row[: len(fields)])
+        for index, field in enumerate(fields):
+            column = field.get_col("p")
+            for converter in converters(column) + column.get_db_converters(connection):
+                values[index] = converter(values[index], column, connection)
+        profile = StaffProfile.from_db(connection.alias, [field.attname for field in fields], values)
+        link.set_cached_value(profile, user)
+        link.remote_field.set_cached_value(user, profile)
+    office_id, version, calendar = row[[f.attname for f in fields].index("office_id")], row[-2], row[-1]
+    return InboxVersion(int(office_id), int(version or 0), int(calendar or 0))
