@@ -119,6 +119,8 @@ class OutboundMessage(models.Model):
     # A file that goes with the text: {"storage_name", "mime_type", "name"} of a file in the private storage
     # (common.storage), sent before the text; empty for text only.
     attachment = models.JSONField(_("attachment"), default=dict, blank=True)
+    # Quick answers offered with the text ([{"id", "title"}]), sent as the platform's buttons where it has them.
+    choices = models.JSONField(_("choices"), default=list, blank=True)
     status = models.CharField(_("delivery"), max_length=8, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)

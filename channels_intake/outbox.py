@@ -15,7 +15,7 @@ from common.logging import request_id_var
 from common.storage import private_storage
 
 from .accounts import account_credentials, base_url_for
-from .adapters import PermanentSendError, SendError, SendResult, TransientSendError, get_adapter
+from .adapters import Choice, PermanentSendError, SendError, SendResult, TransientSendError, get_adapter
 from .models import OutboundMessage
 from .workflow import Delivery, current_workflow
 
@@ -102,6 +102,7 @@ def _send(adapter, creds, outbound: OutboundMessage, already_sent: list[str]) ->
             timeout=timeout,
             tag=outbound.tag or None,
             skip=len(already_sent),
+            choices=[Choice(id=str(c.get("id", "")), title=str(c.get("title", ""))) for c in outbound.choices or ()],
         )
     sent: list[str] = []
     if not already_sent:

@@ -180,11 +180,13 @@ def outbox_enqueue(
     text: str,
     tag: str = "",
     attachment: dict | None = None,
+    choices: list[dict] | None = None,
 ) -> OutboundMessage:
     """Put a message in the outbox (inside the caller's transaction); the worker delivers it after commit.
 
     The caller keeps the entry (tickets: ``Message.outbound``); its id comes back in the delivery report.
-    ``attachment``: a stored private file ({"storage_name", "mime_type", "name"}) sent with the text.
+    ``attachment``: a stored private file ({"storage_name", "mime_type", "name"}) sent with the text;
+    ``choices``: quick answers ([{"id", "title"}]) sent as buttons where the platform has them.
     """
     outbound = OutboundMessage.objects.create(
         account=account,
@@ -193,6 +195,7 @@ def outbox_enqueue(
         text=text,
         tag=tag,
         attachment=attachment or {},
+        choices=choices or [],
         next_attempt_at=timezone.now(),
     )
     task_on_commit(deliver_outbound, outbound.pk)

@@ -250,7 +250,8 @@ def complaint_from_inquiry(*, inquiry: Inquiry, actor, data: dict, about_user=No
         ) % {"number": complaint.register_number}
     not_sent = ""
     try:
-        replies.reply_send(inquiry=inquiry, author=actor, text=text, kind="message")
+        # The colleague it is about never sees the notice in the thread, the API or a search.
+        replies.reply_send(inquiry=inquiry, author=actor, text=text, kind="message", withheld_from=about_user)
     except ValidationError as exc:
         not_sent = " ".join(exc.messages)
     ComplaintEvent.objects.create(

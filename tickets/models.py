@@ -239,6 +239,11 @@ class Message(models.Model):
     text = models.TextField(_("text"), blank=True)
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
     platform_id = models.CharField(_("platform message id"), max_length=255, blank=True)
+    # A message the named staff member never sees (thread, API, search): the requester's notice of a complaint
+    # about that colleague (complaints.services.complaint_from_inquiry); everyone else of the office does.
+    withheld_from = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     # The request id (common.logging) under which it was filed or written: the webhook's for a requester's message
     # (carried through the inbound log into the worker), the officer's request for a reply. Log lines carry it.
     request_id = models.CharField(

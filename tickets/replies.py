@@ -67,7 +67,14 @@ def reply_enqueue(*, message: Message, inquiry: Inquiry, attachment: dict | None
 
 @transaction.atomic
 def reply_send(
-    *, inquiry: Inquiry, author, text: str, kind: str = "answer", check_office: bool = True, file=None
+    *,
+    inquiry: Inquiry,
+    author,
+    text: str,
+    kind: str = "answer",
+    check_office: bool = True,
+    file=None,
+    withheld_from=None,
 ) -> Message:
     """An officer's reply to the requester: stored, put in the outbox, delivered by the worker.
 
@@ -100,6 +107,7 @@ def reply_send(
         kind=REPLY_KINDS[kind],
         author=author,
         text=text,
+        withheld_from=withheld_from,
     )
     changes = {"message": message.pk, "kind": kind}
     if stored is not None:

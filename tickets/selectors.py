@@ -109,7 +109,7 @@ def inquiry_list(
     ranked = False
     if q:
         term = q.strip()
-        match, rank = _search(term)
+        match, rank = _search(term, viewer_id=getattr(user, "pk", None))
         qs = qs.filter(match)
         if rank is not None:
             qs, ranked = qs.annotate(rank=rank), True
@@ -137,7 +137,7 @@ def _tsquery(term: str) -> str:
     return " & ".join(f"{w}:*" if len(w) >= 3 else w for w in words)
 
 
-def _search(term: str) -> tuple[Q | RawSQL, RawSQL | None]:
+def _search(term: str, *, viewer_id: int | None = None) -> tuple[Q | RawSQL, RawSQL | None]:
     """Text of the messages, requester name, identifiers and ticket numbers; with a rank where it can be had.
 
     PostgreSQL: the words against the messages' stored tsvector (GIN, migration 0017) and the requester's name
@@ -164,7 +164,11 @@ def _search(term: str) -> tuple[Q | RawSQL, RawSQL | None]:
         match = (
             Q(preview__icontains=term)
             | Q(requester__display_name__icontains=term)
-            | Q(pk__in=Message.objects.filter(text__icontains=term).values("inquiry_id"))
+            | Q(
+                pk__in=Message.objects.filter(text__icontains=term)
+                .filter(Q(withheld_from__isnull=True) | ~Q(withheld_from_id=viewer_id))
+                .values("inquiry_id")
+            )
             | tickets
             | references
         )
@@ -185,10 +189,11 @@ def _search(term: str) -> tuple[Q | RawSQL, RawSQL | None]:
     match = RawSQL(  # noqa: S611 - constant SQL, the officer's words go in as parameters
         "tickets_inquiry.id = ANY(ARRAY("  # noqa: S608 - constant SQL, placeholders only
         "SELECT inquiry_id FROM tickets_message WHERE search @@ to_tsquery('simple', %s) "
+        "AND (withheld_from_id IS NULL OR withheld_from_id <> %s) "
         f"UNION SELECT id FROM tickets_inquiry WHERE requester_id = ANY(ARRAY({named})) "
         f"UNION SELECT id FROM tickets_inquiry WHERE requester_id = ANY(ARRAY({identified})) "
         f"UNION {ticketed} {number_sql}))",
-        [tsquery, tsquery, sorted(values), like, *([number] if number is not None else [])],
+        [tsquery, viewer_id, tsquery, sorted(values), like, *([number] if number is not None else [])],
         output_field=BooleanField(),
     )
     # Words of the opening message (the preview), a name match, an exact identifier, ticket or inquiry number on
@@ -233,7 +238,10 @@ def cached_calendars(offices, *, live=None) -> dict:
 def inquiry_detail(*, user, pk: int) -> Inquiry:
     """One inquiry with its thread (messages, authors, delivery state) in a fixed number of queries."""
     messages = (
-        Message.objects.select_related("author", "outbound").prefetch_related("files").order_by("created_at", "id")
+        Message.objects.exclude(withheld_from=user)
+        .select_related("author", "outbound")
+        .prefetch_related("files")
+        .order_by("created_at", "id")
     )
     return (
         visible_inquiries(user, Inquiry.objects.all())

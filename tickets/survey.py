@@ -253,7 +253,7 @@ def survey_send(*, inquiry_id: int, now: datetime | None = None) -> str:
         return inquiry.survey_status
     changes = {"status": str(status)}
     if status == Survey.SENT:
-        message = _system_message(inquiry, survey_text(_language(inquiry.requester)))
+        message = _system_message(inquiry, survey_text(_language(inquiry.requester)), survey_choices())
         changes["message"] = message.pk
     else:
         changes["reason"] = reason
@@ -263,7 +263,13 @@ def survey_send(*, inquiry_id: int, now: datetime | None = None) -> str:
     return status
 
 
-def _system_message(inquiry: Inquiry, text: str) -> Message:
+def survey_choices() -> list[dict]:
+    """The survey's buttons on platforms that have them (Telegram's keyboard, Messenger and Instagram quick
+    replies, a WhatsApp list): stars, from five down, which ``survey_parse`` reads back as the rating."""
+    return [{"id": f"survey:{value}", "title": STARS[0] * value} for value in (5, 4, 3, 2, 1)]
+
+
+def _system_message(inquiry: Inquiry, text: str, choices: list[dict] | None = None) -> Message:
     """A message of ours to the requester that is no response to anything (no SLA target looks at `system`)."""
     requester = inquiry.requester
     message = Message.objects.create(
@@ -274,6 +280,7 @@ def _system_message(inquiry: Inquiry, text: str) -> Message:
         recipient_id=requester.reply_to_id or requester.external_id,
         sender_id=requester.reply_from_id,
         text=text,
+        choices=choices,
     )
     Message.objects.filter(pk=message.pk).update(outbound=message.outbound)
     return message

@@ -381,10 +381,14 @@ class Adapter(Protocol):
         timeout: float = 10.0,
         tag: str | None = None,
         skip: int = 0,
+        choices: Sequence[Choice] = (),
     ) -> SendResult:
         """Send ``text``, split into chunks of at most ``text_limit``; raises SendError subclasses.
 
-        ``skip`` leaves out the first chunks (they went out in an earlier attempt that then failed).
+        ``skip`` leaves out the first chunks (they went out in an earlier attempt that then failed). ``choices``:
+        answers the requester may tap, sent with the last chunk where the platform has buttons (each press comes
+        back as an ordinary message whose text is the choice's title); ignored where it has none (the text
+        carries the numbered choices anyway).
         """
         ...
 
@@ -626,14 +630,26 @@ def _cut_position(text: str, window: int) -> int:
     return last_space if last_space > 0 else window
 
 
-def send_chunks(chunks: Sequence[str], send_one: Callable[[str], str]) -> SendResult:
-    """Send chunks in order; on failure, record on the error which chunks already went out."""
+@dataclass(frozen=True)
+class Choice:
+    """A quick answer offered with a message: ``id`` comes back as a button's payload, ``title`` as its text."""
+
+    id: str
+    title: str
+
+
+def send_chunks(
+    chunks: Sequence[str], send_one: Callable[..., str], *, with_last: Callable[[str], str] | None = None
+) -> SendResult:
+    """Send chunks in order (the last one through ``with_last`` when given: it carries the buttons); on failure,
+    record on the error which chunks already went out."""
     if not chunks:
         raise PermanentSendError("refusing to send an empty message")
     sent: list[str] = []
-    for chunk in chunks:
+    for number, chunk in enumerate(chunks):
         try:
-            sent.append(send_one(chunk))
+            last = number == len(chunks) - 1
+            sent.append(with_last(chunk) if last and with_last is not None else send_one(chunk))
         except SendError as exc:
             exc.sent_platform_ids = tuple(sent)
             raise

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import smtplib
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .base import (
     ALWAYS_OPEN,
+    Choice,
     Credentials,
     HandshakeResponse,
     ParseResult,
@@ -78,6 +79,7 @@ class EmailAdapter:
         timeout: float = 10.0,
         tag: str | None = None,
         skip: int = 0,
+        choices: Sequence[Choice] = (),
     ) -> SendResult:
         if not recipient_id or "@" not in recipient_id or any(c in recipient_id for c in "\r\n,;"):
             raise PermanentSendError("not an e-mail address")

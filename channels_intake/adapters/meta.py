@@ -11,7 +11,7 @@ messaging_postbacks) and /documentation/instagram-platform/webhooks/examples.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +21,7 @@ import requests
 from .base import (
     FORBIDDEN,
     Attachment,
+    Choice,
     Credentials,
     HandshakeResponse,
     InboundMessage,
@@ -253,11 +254,12 @@ class MetaAdapter:
         timeout: float = 10.0,
         tag: str | None = None,
         skip: int = 0,
+        choices: Sequence[Choice] = (),
     ) -> SendResult:
         url = f"{base_url.rstrip('/')}/{quote(creds.external_id, safe='')}/messages"
         headers = {"Authorization": f"Bearer {creds.access_token}"}
 
-        def send_one(chunk: str) -> str:
+        def send_one(chunk: str, quick_replies: list | None = None) -> str:
             payload: dict[str, Any] = {"recipient": {"id": recipient_id}}
             if tag:
                 payload["messaging_type"] = "MESSAGE_TAG"
@@ -265,6 +267,8 @@ class MetaAdapter:
             else:
                 payload["messaging_type"] = "RESPONSE"
             payload["message"] = {"text": chunk}
+            if quick_replies:
+                payload["message"]["quick_replies"] = quick_replies
             data = post_json(
                 url,
                 payload,
@@ -277,7 +281,15 @@ class MetaAdapter:
             )
             return as_text(data.get("message_id")) if isinstance(data, dict) else ""
 
-        return send_chunks(split_text(text, self.text_limit)[skip:], send_one)
+        # Quick replies (at most 13, titles of 20 characters): a tap sends the title as the message's text.
+        quick = [
+            {"content_type": "text", "title": choice.title[:20], "payload": choice.id[:1000]} for choice in choices[:13]
+        ]
+        return send_chunks(
+            split_text(text, self.text_limit)[skip:],
+            send_one,
+            with_last=(lambda chunk: send_one(chunk, quick)) if quick else None,
+        )
 
     def media_source(
         self, creds: Credentials, attachment: Attachment, *, base_url: str, timeout: float = 10.0

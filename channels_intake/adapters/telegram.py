@@ -11,7 +11,7 @@ and core.telegram.org/bots/webhooks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +20,7 @@ import requests
 from .base import (
     ALWAYS_OPEN,
     Attachment,
+    Choice,
     Credentials,
     HandshakeResponse,
     InboundMessage,
@@ -167,13 +168,17 @@ class TelegramAdapter:
         timeout: float = 10.0,
         tag: str | None = None,
         skip: int = 0,
+        choices: Sequence[Choice] = (),
     ) -> SendResult:
         url = f"{base_url.rstrip('/')}/bot{quote(creds.access_token, safe=':')}/sendMessage"
 
-        def send_one(chunk: str) -> str:
+        def send_one(chunk: str, markup: dict | None = None) -> str:
+            payload: dict[str, Any] = {"chat_id": recipient_id, "text": chunk}
+            if markup:
+                payload["reply_markup"] = markup
             data = post_json(
                 url,
-                {"chat_id": recipient_id, "text": chunk},
+                payload,
                 timeout=timeout,
                 error_reason=_error_reason,
                 error_code=_error_code,
@@ -186,7 +191,17 @@ class TelegramAdapter:
             result = data.get("result") if isinstance(data, dict) else None
             return as_text(result.get("message_id")) if isinstance(result, dict) else ""
 
-        return send_chunks(split_text(text, self.text_limit, length=utf16_length)[skip:], send_one)
+        # A one-time reply keyboard: a press sends the button's text as the requester's ordinary message.
+        keyboard = {
+            "keyboard": [[{"text": choice.title}] for choice in choices],
+            "one_time_keyboard": True,
+            "resize_keyboard": True,
+        }
+        return send_chunks(
+            split_text(text, self.text_limit, length=utf16_length)[skip:],
+            send_one,
+            with_last=(lambda chunk: send_one(chunk, keyboard)) if choices else None,
+        )
 
     def media_source(
         self, creds: Credentials, attachment: Attachment, *, base_url: str, timeout: float = 10.0

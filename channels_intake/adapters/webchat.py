@@ -13,12 +13,13 @@ optional).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from .base import (
     ALWAYS_OPEN,
     Attachment,
+    Choice,
     Credentials,
     HandshakeResponse,
     InboundMessage,
@@ -87,6 +88,7 @@ class WebchatAdapter:
         timeout: float = 10.0,
         tag: str | None = None,
         skip: int = 0,
+        choices: Sequence[Choice] = (),
     ) -> SendResult:
         return SendResult(platform_ids=())
 

@@ -14,13 +14,14 @@ and /documentation/business-messaging/whatsapp/business-scoped-user-ids.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
 from .base import (
     Attachment,
+    Choice,
     Credentials,
     HandshakeResponse,
     InboundMessage,
@@ -174,19 +175,20 @@ class WhatsAppAdapter:
         timeout: float = 10.0,
         tag: str | None = None,
         skip: int = 0,
+        choices: Sequence[Choice] = (),
     ) -> SendResult:
         url = f"{base_url.rstrip('/')}/{quote(creds.external_id, safe='')}/messages"
         headers = {"Authorization": f"Bearer {creds.access_token}"}
         address = {"recipient": recipient_id} if is_bsuid(recipient_id) else {"to": recipient_id}
 
-        def send_one(chunk: str) -> str:
-            payload = {
-                "messaging_product": "whatsapp",
-                "recipient_type": "individual",
-                **address,
-                "type": "text",
-                "text": {"body": chunk},
-            }
+        def send_one(chunk: str, action: dict | None = None) -> str:
+            payload = {"messaging_product": "whatsapp", "recipient_type": "individual", **address}
+            if action:  # an interactive list: the body is the text (at most 1,024 characters)
+                payload.update(
+                    type="interactive", interactive={"type": "list", "body": {"text": chunk}, "action": action}
+                )
+            else:
+                payload.update(type="text", text={"body": chunk})
             data = post_json(
                 url,
                 payload,
@@ -202,7 +204,14 @@ class WhatsAppAdapter:
                 return as_text(sent[0].get("id"))
             return ""
 
-        return send_chunks(split_text(text, self.text_limit)[skip:], send_one)
+        # A list message (up to 10 rows of 24-character titles): the reply comes back as an interactive
+        # list_reply, parsed as the row's title.
+        action = {
+            "button": choices_button_label(),
+            "sections": [{"rows": [{"id": c.id[:200], "title": c.title[:24]} for c in choices[:10]]}],
+        }
+        chunks = split_text(text, self.text_limit if not choices else min(self.text_limit, 1024))[skip:]
+        return send_chunks(chunks, send_one, with_last=(lambda chunk: send_one(chunk, action)) if choices else None)
 
     def send_file(
         self,
@@ -332,3 +341,8 @@ def _content(raw: dict[str, Any], message_type: str) -> tuple[str, tuple[Attachm
 
 
 adapter = WhatsAppAdapter()
+
+
+def choices_button_label() -> str:
+    """The list's button (at most 20 characters): Indonesian, the product's first language."""
+    return "Pilih"

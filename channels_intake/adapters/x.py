@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +26,7 @@ from .base import (
     ALWAYS_OPEN,
     FORBIDDEN,
     Attachment,
+    Choice,
     Credentials,
     HandshakeResponse,
     InboundMessage,
@@ -164,6 +165,7 @@ class XAdapter:
         timeout: float = 10.0,
         tag: str | None = None,
         skip: int = 0,
+        choices: Sequence[Choice] = (),
     ) -> SendResult:
         url = f"{base_url.rstrip('/')}/2/dm_conversations/with/{quote(recipient_id, safe='')}/messages"
         headers = {"Authorization": f"Bearer {creds.access_token}"}

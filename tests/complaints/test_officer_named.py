@@ -190,3 +190,37 @@ def test_a_good_upload_is_kept(world, client):
     new = stored_files() - before
     assert len(new) == 1
     assert ComplaintEvidence.objects.get().path in str(next(iter(new)))
+
+
+def test_the_requesters_notice_is_withheld_from_the_named_colleague_only(world):
+    """The requester is told the register number in the inquiry's thread; the colleague the complaint is about
+    works the same office's inquiries, and must not learn of it there: not in the thread, the API, a reveal or a
+    search. The officer who filed it and the others still see the notice; the visitor's widget shows it too."""
+    from tickets.models import Message
+
+    inquiry = inquiry_at(world.office)
+    assert turn(world, inquiry, world.colleague).status_code == 302
+    number = Complaint.objects.get().register_number
+    notice = Message.objects.get(inquiry=inquiry, direction="out")
+    assert number in notice.text and notice.withheld_from == world.colleague
+
+    colleague = Client()
+    colleague.force_login(world.colleague)
+    said = "Pengaduan Anda telah diteruskan"  # the notice's words (the thread masks the number's digits)
+    page = colleague.get(f"/inbox/{inquiry.pk}/")
+    assert page.status_code == 200 and said not in page.content.decode()
+    detail = colleague.get(f"/api/v1/inquiries/{inquiry.pk}/").json()
+    assert detail["messages"] and all(number not in m["text"] for m in detail["messages"])
+    assert notice.pk not in {m["id"] for m in detail["messages"]}
+    assert colleague.post(f"/api/v1/inquiries/{inquiry.pk}/messages/{notice.pk}/reveal/").status_code == 404
+    assert colleague.post(f"/inbox/{inquiry.pk}/messages/{notice.pk}/reveal/").status_code == 404
+    for term in (number, "diteruskan"):  # the number, and a word of the notice
+        found = colleague.get("/inbox/", {"q": term}).content.decode()
+        assert f"/inbox/{inquiry.pk}/" not in found, term
+
+    author = officer_client(world)
+    assert said in author.get(f"/inbox/{inquiry.pk}/").content.decode()
+    assert f"/inbox/{inquiry.pk}/" in author.get("/inbox/", {"q": "diteruskan"}).content.decode()
+    coordinator = Client()
+    coordinator.force_login(world.coordinator)
+    assert said in coordinator.get(f"/inbox/{inquiry.pk}/").content.decode()

@@ -34,7 +34,7 @@ WIRE = {
     "whatsapp": (
         "/v25.0/PAGE-1/messages",
         {"messaging_product": "whatsapp", "messages": [{"id": "wamid.1"}]},
-        lambda body: body["text"]["body"],
+        lambda body: body["text"]["body"] if body["type"] == "text" else body["interactive"]["body"]["text"],
     ),
     "meta": ("/v25.0/PAGE-1/messages", {"recipient_id": "user-1", "message_id": "m_1"}, lambda b: b["message"]["text"]),
     "x": (
@@ -206,7 +206,7 @@ def test_an_english_visitor_is_asked_in_english(
 @pytest.mark.parametrize(
     ("kind", "channel", "reply"),
     [
-        ("telegram", "telegram", "lima"),
+        ("telegram", "telegram", "⭐⭐⭐⭐⭐"),
         ("whatsapp", "whatsapp", "survey:5"),
         ("meta", "messenger", "⭐⭐⭐⭐⭐"),
         ("x", "x", "5"),
@@ -231,6 +231,27 @@ def test_each_social_channel_gets_numbered_choices_and_its_reply_is_recorded(
     assert texts[0] == "Barang Anda sudah dirilis."
     assert texts[1].startswith("Seberapa puas Anda dengan jawaban kami?")
     assert all(f"{n} – " in texts[1] for n in range(1, 6))  # numbered choices
+    # ...and the platform's own buttons where it has them, whose press is the stars the parser reads back.
+    stars = ["⭐" * n for n in (5, 4, 3, 2, 1)]
+    asked = json.loads(platform.log[1][0].data)
+    if kind == "telegram":
+        assert [row[0]["text"] for row in asked["reply_markup"]["keyboard"]] == stars
+        assert asked["reply_markup"]["one_time_keyboard"] is True
+    elif kind == "meta":
+        quick = asked["message"]["quick_replies"]
+        assert [(q["content_type"], q["title"], q["payload"]) for q in quick] == [
+            ("text", "⭐" * n, f"survey:{n}") for n in (5, 4, 3, 2, 1)
+        ]
+    elif kind == "whatsapp":
+        assert asked["type"] == "interactive" and asked["interactive"]["type"] == "list"
+        rows = asked["interactive"]["action"]["sections"][0]["rows"]
+        assert [(r["id"], r["title"]) for r in rows] == [(f"survey:{n}", "⭐" * n) for n in (5, 4, 3, 2, 1)]
+        assert len(asked["interactive"]["action"]["button"]) <= 20
+    else:  # X: the numbered text only
+        assert set(asked) == {"text"}
+    first = json.loads(platform.log[0][0].data)  # the answer itself carries no buttons
+    assert "reply_markup" not in first and "quick_replies" not in first.get("message", {})
+    assert first.get("type", "text") == "text"
     assert inquiry.survey_status == Survey.SENT
     survey_message = Message.objects.get(inquiry=inquiry, kind=Message.Kind.SYSTEM)
     assert survey_message.outbound.status == "sent"

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -62,7 +63,8 @@ class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self.get_paginated_response(InquiryOutput(page, many=True, context={"badges": badges}).data)
 
     def retrieve(self, request, *args, **kwargs):
-        queryset = selectors.inquiry_list(user=request.user).prefetch_related("messages__author", "messages__outbound")
+        thread = Message.objects.exclude(withheld_from=request.user).select_related("author", "outbound")
+        queryset = selectors.inquiry_list(user=request.user).prefetch_related(Prefetch("messages", queryset=thread))
         inquiry = self._inquiry(queryset, kwargs["pk"])
         badges = sla_badges([inquiry], now=timezone.now())
         return Response(InquiryDetailOutput(inquiry, context={"badges": badges}).data)
@@ -75,7 +77,7 @@ class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         inquiry = self._inquiry(selectors.inquiry_list(user=request.user), pk)
         if int(message_id) > selectors.MAX_DB_ID:
             raise Http404
-        message = get_object_or_404(Message, pk=message_id, inquiry=inquiry)
+        message = get_object_or_404(Message.objects.exclude(withheld_from=request.user), pk=message_id, inquiry=inquiry)
         message.inquiry = inquiry
         text = masking.message_reveal(message=message, actor=request.user)
         return Response(MessageRevealOutput({"id": message.pk, "text": text}).data)

@@ -21,7 +21,8 @@ def message_reveal(request, pk: int, message_id: int):
     if pk > MAX_DB_ID or message_id > MAX_DB_ID:
         raise Http404
     inquiry = visible_inquiries(request.user, Inquiry.objects.select_related("office")).filter(pk=pk).first()
-    message = Message.objects.filter(pk=message_id, inquiry_id=pk).first() if inquiry is not None else None
+    visible = Message.objects.exclude(withheld_from=request.user)
+    message = visible.filter(pk=message_id, inquiry_id=pk).first() if inquiry is not None else None
     if message is None:
         raise Http404(_("No such inquiry in your office."))
     message.inquiry = inquiry
