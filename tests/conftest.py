@@ -139,3 +139,24 @@ def _connect_worker_tagging() -> None:
 
 
 _connect_worker_tagging()
+
+
+@pytest.fixture(autouse=True)
+def _inbox_counters_immediate(request):
+    """The inbox's change counters are raised by triggers deferred to the commit (tickets/live.py). A test run in
+    one transaction that is rolled back never commits, so there they are made immediate: each write raises them
+    at once, as a commit would have. Tests that really commit (transactional_db, the live server) keep them
+    deferred, as in production."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    transactional = transactional or bool(marker and marker.kwargs.get("transaction"))
+    if transactional or not ("db" in request.fixturenames or marker is not None):
+        yield
+        return
+    request.getfixturevalue("db")
+    if connection.vendor == "postgresql":
+        from tickets.live import WATCHED, deferred_trigger
+
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS {', '.join(deferred_trigger(table) for table in WATCHED)} IMMEDIATE")
+    yield

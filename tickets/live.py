@@ -10,10 +10,12 @@
 - ``calendar``: the office's working calendar changed (weekly hours, holidays, reopened dates, special hours,
   the office's zone or always-open flag); national holidays and special hours raise every office's.
 
-On PostgreSQL the triggers are per statement (transition tables), so one `UPDATE … WHERE pk IN (…)` of a
-thousand rows raises each office's counter once. The row of an office stays locked by the writing transaction
-until it commits: writers of one office queue there for the rest of their transaction, which the filing path's
-short transactions (or batches) keep small. On SQLite (one writer at a time anyway) they are per row.
+On PostgreSQL they are row-level constraint triggers deferred to the commit: every writing transaction raises its
+offices' counters as its last step, so it holds a counter row only while it commits and never waits for another
+lock while holding one (raised inside each statement, a filing that locked the counter early and a reply that held
+the inquiry row deadlocked). Inside a transaction that is never committed (the test suite's) they do not fire
+unless made immediate (`SET CONSTRAINTS … IMMEDIATE`, tests/conftest.py). On SQLite (one writer at a time
+anyway) they are per row, immediate.
 
 The triggers are created by migration 0016 and again, idempotently, after every `migrate`
 (`TicketsConfig.ready` connects `install` to post_migrate): SQLite rebuilds a table to alter it, which drops its
@@ -80,19 +82,25 @@ BEGIN
     END IF;
 END $$"""
 
+# The office ids of one changed row (NEW or OLD), for the row-level deferred triggers.
 PG_OFFICES = {
-    "office": "SELECT r.office_id FROM {rows} r",
-    "inquiry": "SELECT i.office_id FROM tickets_inquiry i WHERE i.id IN (SELECT r.inquiry_id FROM {rows} r)",
-    "requester": "SELECT i.office_id FROM tickets_inquiry i WHERE i.requester_id IN (SELECT r.id FROM {rows} r)",
-    "self": "SELECT r.id FROM {rows} r",
-    "maybe_all": (
-        "SELECT o.id FROM offices_office o WHERE EXISTS (SELECT 1 FROM {rows} r WHERE r.office_id IS NULL) "
-        "UNION SELECT r.office_id FROM {rows} r"
-    ),
+    "office": "SELECT {row}.office_id",
+    "inquiry": "SELECT i.office_id FROM tickets_inquiry i WHERE i.id = {row}.inquiry_id",
+    "requester": "SELECT i.office_id FROM tickets_inquiry i WHERE i.requester_id = {row}.id",
+    "self": "SELECT {row}.id",
+    "maybe_all": "SELECT o.id FROM offices_office o WHERE {row}.office_id IS NULL UNION SELECT {row}.office_id",
 }
 
 
+def deferred_trigger(table: str) -> str:
+    return f"tickets_inbox_{table}_deferred"
+
+
 def _pg_statements() -> list[str]:
+    """Row-level constraint triggers, deferred to the commit: a writing transaction raises its offices'
+    counters as its very last step, so it never holds a counter row while it waits for another lock (raised in
+    the statement itself, a counter locked early, then an inquiry row locked by a reply, made filings and replies
+    of one office deadlock), and holds it only while it commits."""
     statements = [PG_TABLE, PG_BUMP]
     for table, (counter, how) in WATCHED.items():
         function = f"tickets_inbox_{table}"
@@ -102,34 +110,31 @@ def _pg_statements() -> list[str]:
 CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM tickets_inbox_bump(ARRAY({select.format(rows="new_rows")}), '{counter}');
+        PERFORM tickets_inbox_bump(ARRAY({select.format(row="NEW")}), '{counter}');
     ELSIF TG_OP = 'UPDATE' THEN
-        PERFORM tickets_inbox_bump(
-            ARRAY({select.format(rows="new_rows")} UNION {select.format(rows="old_rows")}), '{counter}');
+        PERFORM tickets_inbox_bump(ARRAY({select.format(row="NEW")} UNION {select.format(row="OLD")}), '{counter}');
     ELSE
-        PERFORM tickets_inbox_bump(ARRAY({select.format(rows="old_rows")}), '{counter}');
+        PERFORM tickets_inbox_bump(ARRAY({select.format(row="OLD")}), '{counter}');
     END IF;
     RETURN NULL;
 END $$"""
         )
-        for event in _events(table):
-            referencing = {
-                "INSERT": "NEW TABLE AS new_rows",
-                "UPDATE": "NEW TABLE AS new_rows OLD TABLE AS old_rows",
-                "DELETE": "OLD TABLE AS old_rows",
-            }[event]
-            statements.append(
-                f"CREATE OR REPLACE TRIGGER {function}_{event.lower()} AFTER {event} ON {table} "
-                f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
-            )
+        for event in ("insert", "update", "delete"):  # the statement-level triggers of the first version
+            statements.append(f"DROP TRIGGER IF EXISTS tickets_inbox_{table}_{event} ON {table}")
+        statements.append(f"DROP TRIGGER IF EXISTS {deferred_trigger(table)} ON {table}")
+        statements.append(
+            f"CREATE CONSTRAINT TRIGGER {deferred_trigger(table)} AFTER {' OR '.join(_events(table))} ON {table} "
+            f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {function}()"
+        )
     return statements
 
 
 def _pg_drop() -> list[str]:
     statements = []
     for table in WATCHED:
-        for event in _events(table):
-            statements.append(f"DROP TRIGGER IF EXISTS tickets_inbox_{table}_{event.lower()} ON {table}")
+        for event in ("insert", "update", "delete"):
+            statements.append(f"DROP TRIGGER IF EXISTS tickets_inbox_{table}_{event} ON {table}")
+        statements.append(f"DROP TRIGGER IF EXISTS {deferred_trigger(table)} ON {table}")
         statements.append(f"DROP FUNCTION IF EXISTS tickets_inbox_{table}()")
     statements += ["DROP FUNCTION IF EXISTS tickets_inbox_bump(bigint[], text)", f"DROP TABLE IF EXISTS {TABLE}"]
     return statements
