@@ -10,9 +10,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from channels_intake.adapters import InboundMessage
 from sla.services import sla_sweep
 from tests import factories
+from tests.tickets.test_workspace import receive
 from tickets import inquiries, lifecycle
 from tickets.live import inbox_version
 from tickets.models import Inquiry
@@ -20,32 +20,6 @@ from tickets.models import Inquiry
 REFRESH = reverse("tickets:inbox") + "?queue=open&partial=1"
 # A working Tuesday morning in Jakarta (08:00-16:00 local, UTC+7).
 MORNING = "2026-03-10 02:30:00+00:00"
-
-
-def receive(account, text="Halo", sender="budi", name="Budi Santoso"):
-    return inquiries.inbound_message_receive(
-        account=account,
-        message=InboundMessage(
-            dedupe_key=f"m-{timezone.now().timestamp()}-{text[:5]}-{sender}",
-            sender_id=sender,
-            sender_name=name,
-            text=text,
-            sent_at=None,
-            recipient_id="",
-            channel="webchat",
-        ),
-    ).inquiry
-
-
-@pytest.fixture
-def account(office):
-    return factories.ChannelAccountFactory(office=office, kind="webchat")
-
-
-@pytest.fixture
-def logged_in(client, officer):
-    client.force_login(officer)
-    return client
 
 
 def refresh(client, etag):

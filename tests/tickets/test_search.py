@@ -1,43 +1,15 @@
 """The inbox's search: words of every message (full-text on PostgreSQL, ranked; substrings on SQLite), the
 requester's name, identifiers, ticket and inquiry numbers."""
 
-import pytest
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
-from channels_intake.adapters import InboundMessage
 from tests import factories
-from tickets import inquiries, selectors
+from tests.tickets.test_workspace import receive
+from tickets import selectors
 from tickets.models import RequesterReference
 
 VALID_NIK = "3171074507900004"
-
-
-def receive(account, text, sender, name="Budi Santoso"):
-    return inquiries.inbound_message_receive(
-        account=account,
-        message=InboundMessage(
-            dedupe_key=f"m-{timezone.now().timestamp()}-{text[:5]}-{sender}",
-            sender_id=sender,
-            sender_name=name,
-            text=text,
-            sent_at=None,
-            recipient_id="",
-            channel="webchat",
-        ),
-    ).inquiry
-
-
-@pytest.fixture
-def account(office):
-    return factories.ChannelAccountFactory(office=office, kind="webchat")
-
-
-@pytest.fixture
-def logged_in(client, officer):
-    client.force_login(officer)
-    return client
 
 
 def found(user, q, queue="open"):

@@ -35,17 +35,6 @@ def receive(account, text="Halo", sender="budi", name="Budi Santoso"):
     ).inquiry
 
 
-@pytest.fixture
-def account(office):
-    return factories.ChannelAccountFactory(office=office, kind="webchat")
-
-
-@pytest.fixture
-def logged_in(client, officer):
-    client.force_login(officer)
-    return client
-
-
 def test_queues_have_live_counts(logged_in, officer, account, office):
     mine = receive(account, sender="a")
     receive(account, sender="b")
