@@ -1,24 +1,29 @@
 """The worker's side of intake: turn logged events into the workflow's records, once each, split large stored
 deliveries into events (and the tasks of both)."""
 
+import hashlib
 import json
 import logging
 import os
+import time
 import traceback
 from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from common.aftercommit import task_on_commit
+from common.aftercommit import on_commit, task_on_commit
 from common.logging import request_id_var
 
 from .adapters import InboundMessage, get_adapter
 from .adapters.base import storable_text
 from .models import ChannelAccount, InboundDelivery, InboundEvent
-from .workflow import current_workflow
+from .retrying import DATABASE_DOWN, WHILE_DATABASE_DOWN
+from .workflow import InboundItem, current_workflow
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +34,21 @@ MAX_ATTEMPTS = 20
 # continuation waits in the queue behind the processing of every event queued before it.
 SPLIT_CHUNK = 500
 SPLIT_MESSAGES_PER_RUN = 50_000
-# A split queues the processing of its events in tasks of this many (one broker round trip each, not one per
-# event; both worker processes still share the work).
+# A split queues the processing of its events in tasks of this many (kept for messages already in a broker when
+# the batch filer came in; new work wakes the filer instead).
 PROCESS_BATCH = 100
 
-# While the database cannot be reached (a restart, a failover) the task tries again by itself, sooner than the
-# minute's redrive: 2, 4, 8... seconds, at most a minute apart, for about half an hour; then the redrive has it.
-DATABASE_DOWN = (OperationalError, InterfaceError)
+# The batch filer (``inbound_events_file``): it claims up to FILE_BATCH pending events of one office with
+# SELECT … FOR UPDATE SKIP LOCKED and files them in one transaction (setting INBOUND_FILE_BATCH). A drain runs
+# batches until the log is empty, at most DRAIN_SECONDS, then queues itself again so other tasks get a turn.
+FILE_BATCH = 200
+DRAIN_SECONDS = 20.0
+# At most this many drains run at once (setting INBOUND_FILERS; a worker process each): the webhook wakes the first,
+# a drain that finds a full batch wakes the next. A wake is a cache key (Redis in production) set while its drain
+# is queued or running, so a burst of webhooks queues one task, not one per event; it expires after WAKE_TTL
+# should the worker die, and the minute's re-drive files whatever such a death left.
+WAKE_KEY = "inbound:filer:%d"
+WAKE_TTL = 60
 
 
 def inbound_events_store(
@@ -73,9 +86,8 @@ def inbound_events_store(
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         created = [row[0] for row in cursor.fetchall()]
-        if queue:
-            for event_id in created:  # a broker outage is logged; the periodic re-drive files the event later
-                task_on_commit(process_inbound, event_id)
+        if queue and created:  # one wake of the batch filer; a broker outage: the re-drive files them later
+            on_commit(inbound_wake, what="inbound_wake")
     return created
 
 
@@ -144,24 +156,212 @@ def inbound_event_process(*, event_id: int) -> bool:
         return True
 
 
+def _file_batch_size() -> int:
+    return max(1, int(getattr(settings, "INBOUND_FILE_BATCH", FILE_BATCH)))
+
+
+def _filers() -> int:
+    return max(1, int(getattr(settings, "INBOUND_FILERS", 2)))
+
+
+def inbound_events_file(*, limit: int | None = None, received_before: datetime | None = None) -> int:
+    """File the oldest pending events of one office in one transaction (the worker's fast path).
+
+    Claims the oldest pending event not locked by another filer, then up to ``limit`` pending events of the same
+    office's accounts (``SELECT … FOR UPDATE SKIP LOCKED``: concurrent filers take disjoint batches, and one
+    office's batch has one calendar, one policy and one roster). The workflow files them
+    (``Workflow.on_inbound_batch``) and one UPDATE marks them processed. Should the batch fail, it is rolled
+    back and each event is filed alone (``inbound_event_process``: a bad one is marked failed with its reason,
+    the others are filed). A worker killed mid-batch commits nothing: the events stay pending and are claimed
+    again. ``received_before``: only events logged before then (the re-drive). Returns how many events it
+    went through (0: nothing pending)."""
+    limit = limit or _file_batch_size()
+    pending = InboundEvent.objects.filter(status=InboundEvent.Status.PENDING)
+    if received_before is not None:
+        pending = pending.filter(received_at__lt=received_before)
+    with transaction.atomic():
+        first = (
+            pending.select_for_update(skip_locked=True).order_by("received_at", "id").values_list("account_id").first()
+        )
+        if first is None:
+            return 0
+        office_id = ChannelAccount.objects.filter(pk=first[0]).values_list("office_id", flat=True).first()
+        accounts = {
+            account.pk: account
+            for account in ChannelAccount.objects.select_related("office").filter(office_id=office_id)
+        }
+        events = list(
+            pending.select_for_update(skip_locked=True)
+            .filter(account_id__in=list(accounts))
+            .order_by("received_at", "id")
+            .only("id", "account_id", "message", "received_at", "request_id")[:limit]
+        )
+        items = [
+            InboundItem(
+                event_id=event.pk,
+                account=accounts[event.account_id],
+                message=InboundMessage.from_dict(event.message),
+                received_at=event.received_at,
+                request_id=event.request_id,
+            )
+            for event in events
+        ]
+        items = _in_sender_order(pending, items)
+        if not items:
+            return 0
+        events = [event for event in events if event.pk in {item.event_id for item in items}]
+        try:
+            with transaction.atomic():
+                _file_items(items)
+        except DATABASE_DOWN:
+            raise
+        except Exception as exc:  # one by one: a bad event is marked failed, the others are filed
+            logger.warning(
+                "filing a batch of %d inbound event(s) failed (%s at %s); filing them one by one",
+                len(events),
+                type(exc).__name__,
+                _where(exc),
+            )
+            for event in events:
+                inbound_event_process(event_id=event.pk)
+            return len(events)
+        InboundEvent.objects.filter(pk__in=[event.pk for event in events]).update(
+            status=InboundEvent.Status.PROCESSED, processed_at=timezone.now(), attempts=F("attempts") + 1, error=""
+        )
+    for item in items:  # each under its webhook's request id, as inbound_event_process logs it
+        token = request_id_var.set(item.request_id) if item.request_id else None
+        logger.info("%s inbound event %s of account %s filed", item.account.kind, item.event_id, item.account.slug)
+        _reset(token)
+    return len(events)
+
+
+def _sender_key(account_id: int, sender_id: str) -> int:
+    """A signed 64-bit key of one sender of one account, for PostgreSQL's advisory locks."""
+    digest = hashlib.blake2b(f"{account_id}:{sender_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _in_sender_order(pending, items: list[InboundItem]) -> list[InboundItem]:
+    """Keep each sender's messages in the order received when two filers work on one office (PostgreSQL).
+
+    Locks the batch's senders (advisory locks, in key order: filers never wait on each other in a cycle), then
+    leaves out the senders who have an older event still pending outside this batch: another filer claimed it
+    and waits for these locks, so it files first and this batch's events of theirs stay pending for the next
+    claim. Without a concurrent filer nothing is left out. SQLite has one writer at a time: nothing to do."""
+    if connection.vendor != "postgresql" or not items:
+        return items
+    first: dict[tuple[int, str], tuple] = {}
+    for item in items:
+        first.setdefault((item.account.pk, item.message.sender_id), (item.received_at, item.event_id))
+    keys = sorted({_sender_key(*sender) for sender in first})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k",
+            [keys],
+        )
+    mine = [item.event_id for item in items]
+    latest = max(item.received_at for item in items)
+    blocked = set()
+    older = (
+        pending.filter(account_id__in={item.account.pk for item in items}, received_at__lte=latest)
+        .exclude(pk__in=mine)
+        .values_list("account_id", "message__sender_id", "received_at", "id")
+    )
+    for account_id, sender_id, received_at, event_id in older:
+        start = first.get((account_id, sender_id))
+        if start is not None and (received_at, event_id) < start:
+            blocked.add((account_id, sender_id))
+    if not blocked:
+        return items
+    return [item for item in items if (item.account.pk, item.message.sender_id) not in blocked]
+
+
+def _file_items(items: list[InboundItem]) -> None:
+    workflow = current_workflow()
+    batch = getattr(workflow, "on_inbound_batch", None)
+    if batch is not None:
+        batch(items=items)
+        return
+    for item in items:  # a workflow without a batch path: each message as the event's own task would file it
+        token = request_id_var.set(item.request_id) if item.request_id else None
+        try:
+            workflow.on_inbound(account=item.account, message=item.message, received_at=item.received_at)
+        finally:
+            _reset(token)
+
+
+def inbound_wake(slot: int = 0) -> bool:
+    """Queue a drain of the inbound log unless one for ``slot`` is queued or running already (after commit:
+    ``inbound_events_store``). A broker outage is logged; the re-drive files the events later. True when queued."""
+    if not cache.add(WAKE_KEY % slot, 1, timeout=WAKE_TTL):
+        return False
+    try:
+        file_inbound.delay(slot)
+    except Exception:
+        cache.delete(WAKE_KEY % slot)
+        raise
+    return True
+
+
+def inbound_drain(*, slot: int = 0, budget: float | None = None) -> int:
+    """File batches until nothing is pending (``inbound_events_file``), for at most ``budget`` seconds, then queue
+    the next drain. A full batch wakes the drain of the next slot, so each worker process files while a burst
+    lasts. Releases the wake on the way out and looks once more, so an event logged while it stopped is never
+    left to the re-drive. Returns how many events it went through."""
+    budget = DRAIN_SECONDS if budget is None else budget
+    started = time.monotonic()
+    total = 0
+    key = WAKE_KEY % slot
+    try:
+        while True:
+            done = inbound_events_file()
+            total += done
+            if done >= _file_batch_size() and slot + 1 < _filers():
+                inbound_wake(slot + 1)
+            if done == 0:
+                cache.delete(key)
+                done = inbound_events_file()
+                total += done
+                if done == 0:
+                    return total
+                if not cache.add(key, 1, timeout=WAKE_TTL):
+                    return total  # another drain of this slot took over
+            if time.monotonic() - started >= budget:
+                cache.delete(key)
+                inbound_wake(slot)
+                return total
+            cache.touch(key, WAKE_TTL)
+    except BaseException:
+        cache.delete(key)
+        raise
+
+
 def _reset(token) -> None:
     if token is not None:
         request_id_var.reset(token)
 
 
 def inbound_redrive(*, older_than: timedelta = timedelta(minutes=1), limit: int = 500) -> int:
-    """Process events still waiting after `older_than` (broker outage, killed worker)."""
+    """File events still waiting after `older_than` (broker outage, killed worker): pending ones in batches
+    (``inbound_events_file``), then failed ones one by one (each failure counts an attempt). Returns how many
+    were filed or gone through."""
     cutoff = timezone.now() - older_than
+    done = 0
+    while done < limit:
+        filed = inbound_events_file(limit=min(_file_batch_size(), limit - done), received_before=cutoff)
+        if not filed:
+            break
+        done += filed
     ids = list(
         InboundEvent.objects.filter(
-            status__in=[InboundEvent.Status.PENDING, InboundEvent.Status.FAILED],
+            status=InboundEvent.Status.FAILED,
             received_at__lte=cutoff,
             attempts__lt=MAX_ATTEMPTS,
         )
         .order_by("received_at")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(1 for event_id in ids if inbound_event_process(event_id=event_id))
+    return done + sum(1 for event_id in ids if inbound_event_process(event_id=event_id))
 
 
 def inbound_delivery_split(*, delivery_id: int, limit: int = SPLIT_MESSAGES_PER_RUN) -> int:
@@ -221,8 +421,8 @@ def _split_chunk(delivery: InboundDelivery, messages: list[InboundMessage], size
                 queue=False,
                 request_id=delivery.request_id,
             )
-            for first in range(0, len(created), PROCESS_BATCH):  # a broker outage: the re-drive files them
-                task_on_commit(process_inbound_batch, created[first : first + PROCESS_BATCH])
+            if created:  # the batch filer takes them; a broker outage: the re-drive files them
+                on_commit(inbound_wake, what="inbound_wake")
         offset += len(chunk)
         finished = offset >= len(messages)
         changes: dict = {"split_count": offset}
@@ -279,43 +479,25 @@ def inbound_deliveries_redrive(*, older_than: timedelta = timedelta(minutes=1), 
     return sum(inbound_delivery_split(delivery_id=delivery_id) for delivery_id in ids)
 
 
-@shared_task(
-    name="channels_intake.process_inbound",
-    acks_late=True,
-    autoretry_for=DATABASE_DOWN,
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=False,
-    max_retries=40,
-)
+@shared_task(name="channels_intake.process_inbound", **WHILE_DATABASE_DOWN)
 def process_inbound(event_id: int) -> bool:
     return inbound_event_process(event_id=event_id)
 
 
-@shared_task(
-    name="channels_intake.process_inbound_batch",
-    acks_late=True,
-    autoretry_for=DATABASE_DOWN,
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=False,
-    max_retries=40,
-)
+@shared_task(name="channels_intake.process_inbound_batch", **WHILE_DATABASE_DOWN)
 def process_inbound_batch(event_ids: list[int]) -> int:
     """The events of a split delivery, one after the other (each in its own transaction, as ``process_inbound``;
     redelivered after a killed worker, what was filed is left alone)."""
     return sum(1 for event_id in event_ids if inbound_event_process(event_id=event_id))
 
 
-@shared_task(
-    name="channels_intake.split_delivery",
-    acks_late=True,
-    autoretry_for=DATABASE_DOWN,
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=False,
-    max_retries=40,
-)
+@shared_task(name="channels_intake.file_inbound", **WHILE_DATABASE_DOWN)
+def file_inbound(slot: int = 0) -> int:
+    """Drain the inbound log in batches (``inbound_drain``), woken by ``inbound_wake``."""
+    return inbound_drain(slot=slot)
+
+
+@shared_task(name="channels_intake.split_delivery", **WHILE_DATABASE_DOWN)
 def split_inbound_delivery(delivery_id: int) -> int:
     return inbound_delivery_split(delivery_id=delivery_id)
 

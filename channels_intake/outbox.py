@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from common.storage import private_storage
 from .accounts import account_credentials, base_url_for
 from .adapters import Choice, PermanentSendError, SendError, SendResult, TransientSendError, get_adapter
 from .models import OutboundMessage
+from .retrying import WHILE_DATABASE_DOWN
 from .workflow import Delivery, current_workflow
 
 logger = logging.getLogger(__name__)
@@ -188,21 +189,23 @@ def outbox_redrive(*, limit: int = 500) -> list[int]:
     )
 
 
-@shared_task(
-    name="channels_intake.deliver_outbound",
-    acks_late=True,
-    # The database unreachable: again by itself, as process_inbound does (the claim makes a retry safe).
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=False,
-    max_retries=40,
-)
+@shared_task(name="channels_intake.deliver_outbound", **WHILE_DATABASE_DOWN)
 def deliver_outbound(outbound_id: int) -> str:
     outcome = outbox_deliver(outbound_id=outbound_id)
     if outcome.status == "retry" and outcome.retry_in is not None:
         deliver_outbound.apply_async((outbound_id,), countdown=outcome.retry_in)
     return outcome.status
+
+
+@shared_task(name="channels_intake.deliver_outbound_many", **WHILE_DATABASE_DOWN)
+def deliver_outbound_many(outbound_ids: list[int]) -> int:
+    """Entries written together (``outbox_enqueue_many``), one after the other; each retries on its own (a
+    redelivered task leaves what was sent alone: the claim decides). Returns how many were sent."""
+    sent = 0
+    for outbound_id in outbound_ids:
+        status = deliver_outbound.run(outbound_id)
+        sent += status == "sent"
+    return sent
 
 
 @shared_task(name="channels_intake.redrive_outbox")

@@ -25,7 +25,7 @@ from .adapters import reply_window as adapter_reply_window
 from .adapters.base import storable_text
 from .inbound import inbound_event_process, inbound_events_store, process_inbound, split_inbound_delivery
 from .models import ChannelAccount, InboundDelivery, InboundEvent, OutboundMessage
-from .outbox import deliver_outbound
+from .outbox import deliver_outbound, deliver_outbound_many
 
 # --- Inbound -------------------------------------------------------------------------------------------------
 # inbound_events_store (the one INSERT of a delivery's messages) lives beside the worker, which also calls it to
@@ -200,6 +200,48 @@ def outbox_enqueue(
     )
     task_on_commit(deliver_outbound, outbound.pk)
     return outbound
+
+
+# Entries written together are delivered in tasks of this many (one broker round trip each; both worker
+# processes share them).
+DELIVERY_BATCH = 20
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One message for ``outbox_enqueue_many`` (the fields of ``outbox_enqueue``)."""
+
+    account: ChannelAccount
+    recipient_id: str
+    sender_id: str
+    text: str
+    tag: str = ""
+    request_id: str = ""
+
+
+def outbox_enqueue_many(entries: list[OutboxEntry]) -> list[OutboundMessage]:
+    """Put many text messages in the outbox in one INSERT (inside the caller's transaction), in order; the worker
+    delivers them after commit, DELIVERY_BATCH per task. The caller keeps the entries, as with ``outbox_enqueue``."""
+    if not entries:
+        return []
+    now = timezone.now()
+    rows = OutboundMessage.objects.bulk_create(
+        [
+            OutboundMessage(
+                account=entry.account,
+                recipient_id=entry.recipient_id,
+                sender_id=entry.sender_id,
+                text=entry.text,
+                tag=entry.tag,
+                next_attempt_at=now,
+                request_id=entry.request_id or request_id_var.get(),
+            )
+            for entry in entries
+        ]
+    )
+    for first in range(0, len(rows), DELIVERY_BATCH):  # a broker outage: the outbox's re-drive sends them
+        task_on_commit(deliver_outbound_many, [row.pk for row in rows[first : first + DELIVERY_BATCH]])
+    return rows
 
 
 def outbox_retry(*, outbound_id: int) -> bool:

@@ -29,10 +29,27 @@ class Delivery:
     reason: str = ""  # the platform's reason for a failure, safe to show (never a token)
 
 
+@dataclass(frozen=True)
+class InboundItem:
+    """One logged inbound event handed to the workflow in a batch (``Workflow.on_inbound_batch``)."""
+
+    event_id: int
+    account: "ChannelAccount"
+    message: InboundMessage
+    received_at: datetime
+    request_id: str = ""  # the webhook's (common.logging): the filed message keeps it
+
+
 class Workflow(Protocol):
     def on_inbound(self, *, account: "ChannelAccount", message: InboundMessage, received_at: datetime) -> object:
         """File one requester's message (inside the transport's transaction). Raising leaves the event failed,
         to be retried by the re-drive; the workflow must make a repeated call with the same message a no-op."""
+        ...
+
+    def on_inbound_batch(self, *, items: "list[InboundItem]") -> None:
+        """File the messages of one office's accounts, in the order given, each as ``on_inbound`` would, inside the
+        transport's transaction (the worker's fast path). Raising rolls the whole batch back: the transport
+        then files each message alone with ``on_inbound``, so one bad message does not hold up the others."""
         ...
 
     def on_delivery(self, *, delivery: Delivery) -> None:

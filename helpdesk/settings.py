@@ -199,6 +199,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How often beat re-drives what a broker outage or a killed worker left behind (inbound events waiting at least
 # this long, replies due), in seconds.
 REDRIVE_SECONDS = env.int("REDRIVE_SECONDS", default=60)
+# The worker files the inbound log in batches of one office's events (channels_intake.inbound.inbound_events_file),
+# with at most this many drains at once (one worker process each).
+INBOUND_FILE_BATCH = env.int("INBOUND_FILE_BATCH", default=200)
+INBOUND_FILERS = env.int("INBOUND_FILERS", default=2)
 # /healthz answers 503 when the oldest inbound event waiting to be filed, or the oldest reply due for delivery,
 # has waited longer than this (a stalled worker or broker).
 HEALTH_STALL_SECONDS = env.int("HEALTH_STALL_SECONDS", default=600)

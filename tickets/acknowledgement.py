@@ -12,12 +12,14 @@ failed one alerts nobody (there is no officer's reply to redo). Switched off wit
 """
 
 import logging
+from functools import lru_cache
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from channels_intake import services as transport
 from channels_intake.adapters import webhook_kinds
 
 from .models import Inquiry, Message, Requester
@@ -36,13 +38,21 @@ def acknowledges(kind: str) -> bool:
 
 
 def privacy_url() -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{reverse('privacy')}"
+    return _privacy_url(settings.SITE_URL)
 
 
-def acknowledgement_text(*, inquiry: Inquiry, with_privacy: bool) -> str:
-    """The acknowledgement in the requester's language: the promise, then (the first time) the privacy notice."""
+@lru_cache(maxsize=8)
+def _privacy_url(site_url: str) -> str:  # one reverse() per process, not one per acknowledgement of a burst
+    return f"{site_url.rstrip('/')}{reverse('privacy')}"
+
+
+def acknowledgement_text(*, inquiry: Inquiry, with_privacy: bool, calendar=None, policy=None) -> str:
+    """The acknowledgement in the requester's language: the promise, then (the first time) the privacy notice.
+    ``calendar`` and ``policy``: the office's, when the caller has them loaded already."""
     with translation.override(inquiry.requester.language or "id"):
-        promise = inquiry_promise(inquiry)["acknowledgement"] or _("We have received your message.")
+        promise = inquiry_promise(inquiry, calendar=calendar, policy=policy)["acknowledgement"] or _(
+            "We have received your message."
+        )
         parts = [promise, _("This service is free of charge.")]
         if with_privacy:
             parts.append(
@@ -76,3 +86,54 @@ def acknowledgement_send(*, inquiry: Inquiry) -> Message | None:
         Requester.objects.filter(pk=requester.pk, privacy_notice_at__isnull=True).update(privacy_notice_at=now)
         requester.privacy_notice_at = now
     return message
+
+
+def acknowledgements_prepare(
+    *, inquiries: list[Inquiry], calendar=None, policy=None, request_ids=None
+) -> dict[int, Message]:
+    """``acknowledgement_send`` for the new inquiries of one office filed together (``tickets.filing``): their
+    outbox entries (one INSERT) and the requesters' privacy-notice moments (one UPDATE); the messages come back
+    unsaved, by inquiry id, for the caller to store in the thread's order (after each inquiry's first message).
+    ``request_ids``: the webhook's request id per inquiry id (the entry logs under it)."""
+    request_ids = request_ids or {}
+    due = [inquiry for inquiry in inquiries if acknowledges(inquiry.account.kind) and reply_window_for(inquiry).allowed]
+    if not due:
+        return {}
+    first_time = {inquiry.requester_id for inquiry in due if inquiry.requester.privacy_notice_at is None}
+    texts = [
+        acknowledgement_text(
+            inquiry=inquiry, with_privacy=inquiry.requester_id in first_time, calendar=calendar, policy=policy
+        )
+        for inquiry in due
+    ]
+    entries = []
+    for inquiry, text in zip(due, texts, strict=True):
+        requester = inquiry.requester
+        entries.append(
+            transport.OutboxEntry(
+                account=inquiry.account,
+                recipient_id=requester.reply_to_id or requester.external_id,
+                sender_id=requester.reply_from_id,
+                text=text,
+                tag=reply_window_for(inquiry).tag,
+                request_id=request_ids.get(inquiry.pk, ""),
+            )
+        )
+    outbound = transport.outbox_enqueue_many(entries)
+    if first_time:
+        now = timezone.now()
+        Requester.objects.filter(pk__in=first_time, privacy_notice_at__isnull=True).update(privacy_notice_at=now)
+        for inquiry in due:
+            if inquiry.requester_id in first_time:
+                inquiry.requester.privacy_notice_at = now
+    return {
+        inquiry.pk: Message(
+            inquiry=inquiry,
+            direction=Message.Direction.OUTBOUND,
+            kind=Message.Kind.SYSTEM,
+            text=text,
+            outbound=entry,
+            request_id=request_ids.get(inquiry.pk, ""),
+        )
+        for inquiry, text, entry in zip(due, texts, outbound, strict=True)
+    }

@@ -21,7 +21,7 @@ from . import lifecycle
 from .acknowledgement import acknowledgement_send
 from .attachments import attachments_from_inbound
 from .identifiers import mask_text
-from .models import OPEN_STATUSES, Inquiry, Message
+from .models import OPEN_STATUSES, Inquiry, Message, Requester
 from .permissions import can_work_inquiry
 from .references import references_detect
 from .requesters import requester_get_or_create
@@ -55,6 +55,22 @@ def attachment_dict(attachment) -> dict:
     }
 
 
+def inbound_message(*, inquiry: Inquiry, message: InboundMessage, request_id: str | None = None) -> Message:
+    """The requester's message as the thread keeps it, unsaved (``request_id``: the webhook's, else the current)."""
+    stored = Message(
+        inquiry=inquiry,
+        direction=Message.Direction.INBOUND,
+        kind=Message.Kind.MESSAGE,
+        text=message.text,
+        attachments=[attachment_dict(a) for a in message.attachments],
+        platform_id=message.dedupe_key,
+        platform_sent_at=message.sent_at,
+    )
+    if request_id is not None:
+        stored.request_id = request_id
+    return stored
+
+
 @transaction.atomic
 def inbound_message_receive(
     *, account: ChannelAccount, message: InboundMessage, received_at: datetime | None = None, acknowledge: bool = True
@@ -67,6 +83,9 @@ def inbound_message_receive(
     """
     received_at = received_at or timezone.now()
     requester = requester_get_or_create(account=account, message=message)
+    # Locked: a batch filing another message of theirs (``tickets.filing``) and this call take turns, so only one
+    # of them opens their inquiry.
+    list(Requester.objects.select_for_update().filter(pk=requester.pk).values_list("pk"))
     rated = survey_reply_receive(requester=requester, message=message, received_at=received_at)
     if rated is not None:  # the answer to their satisfaction survey, filed in the surveyed inquiry
         return rated
@@ -94,15 +113,8 @@ def inbound_message_receive(
         inquiry.save()
     references_detect(inquiry=inquiry, text=message.text)
 
-    stored = Message.objects.create(
-        inquiry=inquiry,
-        direction=Message.Direction.INBOUND,
-        kind=Message.Kind.MESSAGE,
-        text=message.text,
-        attachments=[attachment_dict(a) for a in message.attachments],
-        platform_id=message.dedupe_key,
-        platform_sent_at=message.sent_at,
-    )
+    stored = inbound_message(inquiry=inquiry, message=message)
+    stored.save()
     attachments_from_inbound(message=stored, inbound=message, account=account)
     if created and acknowledge:
         acknowledgement_send(inquiry=inquiry)

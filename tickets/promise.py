@@ -168,11 +168,14 @@ def _open_inquiry(requester_id: int) -> Inquiry | None:
     )
 
 
-def inquiry_promise(inquiry: Inquiry | None) -> dict:
+def inquiry_promise(
+    inquiry: Inquiry | None, *, calendar: WorkingCalendar | None = None, policy: SlaPolicy | None = None
+) -> dict:
     """When the open question will be answered at the latest (its response due time) and why, as a sentence in
     the active language: `acknowledgement`; `answer_kind` is `normal`, `late`, `outside_hours` or `no_deadline`.
 
-    Nothing is promised for a question that waits for the requester's data (its clock is paused)."""
+    Nothing is promised for a question that waits for the requester's data (its clock is paused). ``calendar``
+    and ``policy``: the office's, when the caller has them loaded already (a batch of one office)."""
     if inquiry is None or inquiry.paused_at is not None:
         return dict(NO_PROMISE)
     received = _("We have received your message.")
@@ -187,8 +190,11 @@ def inquiry_promise(inquiry: Inquiry | None) -> dict:
     due = moment_label(inquiry.response_due, office)
     body = {"answer_by": timezone.localtime(inquiry.response_due, office_zone(office)).isoformat()}
     body["answer_by_label"] = due
-    policy = policy_for_office(office)
-    closing = _closing_of(office_calendar(office), inquiry.received_at) if inquiry.late_arrival else None
+    policy = policy or policy_for_office(office)
+    if inquiry.late_arrival:
+        closing = _closing_of(calendar or office_calendar(office), inquiry.received_at)
+    else:
+        closing = None
     if closing is not None:
         kind = "late"
         why = _(

@@ -15,22 +15,24 @@ from .models import Inquiry, RequesterReference
 from .permissions import can_work_inquiry
 
 
+def references_found(*, inquiry: Inquiry, text: str) -> list[RequesterReference]:
+    """The identity and document references in a requester's message (validated by type), unsaved."""
+    return [
+        RequesterReference(
+            requester_id=inquiry.requester_id,
+            inquiry=inquiry,
+            kind=ref.kind,
+            value=ref.value,
+            source=RequesterReference.Source.MESSAGE,
+        )
+        for ref in detect(text or "")
+    ]
+
+
 def references_detect(*, inquiry: Inquiry, text: str) -> int:
-    """Store the identity and document references found in a requester's message (validated by type)."""
-    found = detect(text or "")
-    RequesterReference.objects.bulk_create(
-        [
-            RequesterReference(
-                requester_id=inquiry.requester_id,
-                inquiry=inquiry,
-                kind=ref.kind,
-                value=ref.value,
-                source=RequesterReference.Source.MESSAGE,
-            )
-            for ref in found
-        ],
-        ignore_conflicts=True,
-    )
+    """Store the identity and document references found in a requester's message (one already known is kept)."""
+    found = references_found(inquiry=inquiry, text=text)
+    RequesterReference.objects.bulk_create(found, ignore_conflicts=True)
     return len(found)
 
 

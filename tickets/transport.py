@@ -10,9 +10,10 @@ from datetime import datetime
 
 from channels_intake.adapters import InboundMessage
 from channels_intake.models import ChannelAccount
-from channels_intake.workflow import Delivery
+from channels_intake.workflow import Delivery, InboundItem
 
 from . import lifecycle
+from .filing import inbound_messages_receive
 from .inquiries import inbound_message_receive
 from .models import OPEN_STATUSES, Inquiry
 from .replies import delivery_record
@@ -23,6 +24,9 @@ class InquiryWorkflow:
 
     def on_inbound(self, *, account: ChannelAccount, message: InboundMessage, received_at: datetime):
         return inbound_message_receive(account=account, message=message, received_at=received_at)
+
+    def on_inbound_batch(self, *, items: list[InboundItem]) -> None:
+        inbound_messages_receive(items=items)
 
     def on_delivery(self, *, delivery: Delivery) -> None:
         delivery_record(delivery=delivery)

@@ -44,7 +44,11 @@ def failing_workflow(monkeypatch):
     def fail(**kwargs):
         raise RuntimeError(f"cannot file {kwargs['message'].text!r}")
 
+    def fail_batch(*, items):
+        raise RuntimeError(f"cannot file {items[0].message.text!r}")
+
     monkeypatch.setattr(tickets.transport, "inbound_message_receive", fail)
+    monkeypatch.setattr(tickets.transport, "inbound_messages_receive", fail_batch)
 
 
 def test_an_event_that_fails_max_attempts_times_is_given_up_visibly(account, failing_workflow):
