@@ -3,7 +3,7 @@
 Run from the repository root (PostgreSQL at 127.0.0.1:5432 with trust auth for `postgres`, Redis at
 127.0.0.1:6379):
 
-    .venv/bin/python bench/filing.py [--events 20000] [--offices 1] [--compare 2000] [--concurrency 2]
+    .venv/bin/python bench/filing.py [--events 20000] [--offices 1] [--compare 2000] [--concurrency 4]
         [--timeout 600] [--seed 2026] [--no-acknowledgement]
 
 What it does:
@@ -71,8 +71,11 @@ def fail(message: str, code: int = 2) -> None:
 
 
 class StandIn(BaseHTTPRequestHandler):
-    """Telegram's, Meta's and X's send endpoints, answering each platform's documented success shape."""
+    """Telegram's, Meta's and X's send endpoints, answering each platform's documented success shape, with
+    keep-alive connections as theirs."""
 
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: no delayed-ACK wait on a kept-alive connection
     sent = 0
     lock = threading.Lock()
 
@@ -420,7 +423,7 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--offices", type=int, default=1)
     parser.add_argument("--compare", type=int, default=2_000, help="events filed the per-event way (0: skip)")
-    parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
+    parser.add_argument("--concurrency", type=int, default=4, help="worker processes (docker-compose: 4)")
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(

@@ -143,11 +143,14 @@ def reply_send(
 def reply_delivered(*, message: Message, at: datetime) -> None:
     """The channel confirmed delivery of `message`: an answer meets the response target at `at`, a final
     answer the resolution target. Inside the caller's transaction."""
-    inquiry = Inquiry.objects.select_for_update().select_related("office").get(pk=message.inquiry_id)
     if message.kind in (Message.Kind.ANSWER, Message.Kind.TICKET_NUMBER):
-        sla_services.target_met(record=inquiry, target="response", at=at, by=message.author)
+        target = "response"
     elif message.kind == Message.Kind.FINAL_ANSWER:
-        sla_services.target_met(record=inquiry, target="resolution", at=at, by=message.author)
+        target = "resolution"
+    else:  # a request for data, an acknowledgement, the survey: no target to meet, no row to lock
+        return
+    inquiry = Inquiry.objects.select_for_update().select_related("office").get(pk=message.inquiry_id)
+    sla_services.target_met(record=inquiry, target=target, at=at, by=message.author)
 
 
 def delivery_record(*, delivery: Delivery) -> None:

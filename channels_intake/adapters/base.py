@@ -12,12 +12,15 @@ import hashlib
 import hmac
 import json
 import math
+import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import requests
@@ -660,6 +663,21 @@ ErrorReason = Callable[[Any, requests.Response], str]
 ErrorHook = Callable[[Any, requests.Response], Any]
 
 
+_sessions = threading.local()
+
+
+def http_session() -> requests.Session:
+    """This thread's HTTP session: connections to a platform are kept alive and reused (one TLS handshake, not one
+    per reply: a burst's acknowledgements go out on the same few connections). urllib3 checks a pooled connection
+    before reusing it; a dropped one is replaced."""
+    owner, session = getattr(_sessions, "owned", (None, None))
+    if session is None or owner != os.getpid():  # never a connection a forked parent opened
+        session = requests.Session()
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # no cookie between accounts' calls
+        _sessions.owned = (os.getpid(), session)
+    return session
+
+
 def post_json(
     url: str,
     payload: Mapping[str, Any],
@@ -684,9 +702,9 @@ def post_json(
     """
     try:
         if files:
-            response = requests.post(url, data=payload, files=files, headers=dict(headers or {}), timeout=timeout)
+            response = http_session().post(url, data=payload, files=files, headers=dict(headers or {}), timeout=timeout)
         else:
-            response = requests.post(url, json=payload, headers=dict(headers or {}), timeout=timeout)
+            response = http_session().post(url, json=payload, headers=dict(headers or {}), timeout=timeout)
     except requests.Timeout as exc:
         raise TransientSendError(f"timeout after {timeout}s ({type(exc).__name__})") from None
     except requests.ConnectionError as exc:
