@@ -64,6 +64,27 @@ def outbox_deliver(*, outbound_id: int, now: datetime | None = None) -> Delivery
 
 
 def _deliver(outbound: OutboundMessage, now: datetime) -> DeliveryOutcome:
+    final = _attempt(outbound, now)
+    if isinstance(final, DeliveryOutcome):
+        return final
+    return _finish(
+        outbound, attempts=final.attempts, sent=final.sent, platform_ids=final.platform_ids, reason=final.reason
+    )
+
+
+@dataclass(frozen=True)
+class _Final:
+    """The final outcome of one entry's attempt, to record."""
+
+    attempts: int
+    sent: bool
+    platform_ids: list[str]
+    reason: str = ""
+
+
+def _attempt(outbound: OutboundMessage, now: datetime) -> "_Final | DeliveryOutcome":
+    """Send a claimed entry once. A transient failure with attempts left is recorded here (the entry waits for
+    its retry: a DeliveryOutcome "retry"); otherwise the final outcome comes back, to record."""
     adapter = get_adapter(outbound.account.kind)
     creds = account_credentials(outbound.account, external_id=outbound.sender_id)
     attempts = outbound.attempts + 1
@@ -73,7 +94,7 @@ def _deliver(outbound: OutboundMessage, now: datetime) -> DeliveryOutcome:
     except TransientSendError as exc:
         sent = already_sent + list(exc.sent_platform_ids)
         if attempts >= MAX_SEND_ATTEMPTS:
-            return _finish(outbound, attempts=attempts, sent=False, platform_ids=sent, reason=exc.reason)
+            return _Final(attempts, False, sent, exc.reason)
         delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(attempts)
         OutboundMessage.objects.filter(pk=outbound.pk).update(
             attempts=attempts,
@@ -84,9 +105,92 @@ def _deliver(outbound: OutboundMessage, now: datetime) -> DeliveryOutcome:
         )
         return DeliveryOutcome("retry", retry_in=delay)
     except PermanentSendError as exc:
-        sent = already_sent + list(exc.sent_platform_ids)
-        return _finish(outbound, attempts=attempts, sent=False, platform_ids=sent, reason=exc.reason)
-    return _finish(outbound, attempts=attempts, sent=True, platform_ids=already_sent + list(result.platform_ids))
+        return _Final(attempts, False, already_sent + list(exc.sent_platform_ids), exc.reason)
+    return _Final(attempts, True, already_sent + list(result.platform_ids))
+
+
+def outbox_deliver_many(*, outbound_ids: list[int], now: datetime | None = None) -> dict[int, DeliveryOutcome]:
+    """``outbox_deliver`` for entries written together (a burst's acknowledgements): claimed in one statement,
+    sent one after the other, and their outcomes recorded and reported to the workflow in one transaction
+    (``Workflow.on_deliveries`` when it has it). Entries not due, leased or not queued are skipped."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = list(
+            OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("account__office")
+            .filter(pk__in=outbound_ids, status=OutboundMessage.Status.QUEUED)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .exclude(lease_until__gt=now)
+            .order_by("pk")
+        )
+        OutboundMessage.objects.filter(pk__in=[row.pk for row in claimed]).update(lease_until=now + LEASE)
+    outcomes = {pk: DeliveryOutcome("skipped") for pk in outbound_ids}
+    finals: list[tuple[OutboundMessage, _Final]] = []
+    for outbound in claimed:
+        token = request_id_var.set(outbound.request_id) if outbound.request_id else None
+        try:
+            final = _attempt(outbound, now)
+        finally:
+            if token is not None:
+                request_id_var.reset(token)
+        if isinstance(final, DeliveryOutcome):
+            outcomes[outbound.pk] = final
+        else:
+            finals.append((outbound, final))
+    if finals:
+        _finish_many(finals)
+        for outbound, final in finals:
+            outcomes[outbound.pk] = DeliveryOutcome("sent" if final.sent else "failed")
+    return outcomes
+
+
+def _finish_many(finals: list[tuple[OutboundMessage, "_Final"]]) -> None:
+    at = timezone.now()
+    with transaction.atomic():
+        rows = []
+        for outbound, final in finals:
+            outbound.status = OutboundMessage.Status.SENT if final.sent else OutboundMessage.Status.FAILED
+            outbound.attempts, outbound.platform_ids = final.attempts, final.platform_ids
+            outbound.sent_at, outbound.last_error = (at if final.sent else None), final.reason[:2000]
+            outbound.lease_until = None
+            rows.append(outbound)
+        OutboundMessage.objects.bulk_update(
+            rows, ["status", "attempts", "platform_ids", "sent_at", "last_error", "lease_until"]
+        )
+        deliveries = []
+        for outbound, final in finals:
+            token = request_id_var.set(outbound.request_id) if outbound.request_id else None
+            _log_final(outbound, sent=final.sent, attempts=final.attempts)
+            if token is not None:
+                request_id_var.reset(token)
+            deliveries.append(
+                Delivery(
+                    outbound_id=outbound.pk,
+                    sent=final.sent,
+                    at=at,
+                    attempts=final.attempts,
+                    platform_ids=tuple(final.platform_ids),
+                    reason=final.reason,
+                )
+            )
+        workflow = current_workflow()
+        many = getattr(workflow, "on_deliveries", None)
+        if many is not None:
+            many(deliveries=deliveries)
+        else:
+            for delivery in deliveries:
+                workflow.on_delivery(delivery=delivery)
+
+
+def _log_final(outbound: OutboundMessage, *, sent: bool, attempts: int) -> None:
+    logger.info(
+        "outbound message %s to %s account %s %s after %d attempt(s)",
+        outbound.pk,
+        outbound.account.kind,
+        outbound.account.slug,
+        "delivered" if sent else "failed",
+        attempts,
+    )
 
 
 def _send(adapter, creds, outbound: OutboundMessage, already_sent: list[str]) -> SendResult:
@@ -157,14 +261,7 @@ def _finish(outbound: OutboundMessage, *, attempts: int, sent: bool, platform_id
             last_error=reason[:2000],
             lease_until=None,
         )
-        logger.info(
-            "outbound message %s to %s account %s %s after %d attempt(s)",
-            outbound.pk,
-            outbound.account.kind,
-            outbound.account.slug,
-            "delivered" if sent else "failed",
-            attempts,
-        )
+        _log_final(outbound, sent=sent, attempts=attempts)
         current_workflow().on_delivery(
             delivery=Delivery(
                 outbound_id=outbound.pk,
@@ -199,13 +296,14 @@ def deliver_outbound(outbound_id: int) -> str:
 
 @shared_task(name="channels_intake.deliver_outbound_many", **WHILE_DATABASE_DOWN)
 def deliver_outbound_many(outbound_ids: list[int]) -> int:
-    """Entries written together (``outbox_enqueue_many``), one after the other; each retries on its own (a
-    redelivered task leaves what was sent alone: the claim decides). Returns how many were sent."""
-    sent = 0
-    for outbound_id in outbound_ids:
-        status = deliver_outbound.run(outbound_id)
-        sent += status == "sent"
-    return sent
+    """Entries written together (``outbox_enqueue_many``), delivered with ``outbox_deliver_many``; an entry to
+    retry gets its own task at its time (a redelivered task leaves what was sent alone: the claim decides).
+    Returns how many were sent."""
+    outcomes = outbox_deliver_many(outbound_ids=outbound_ids)
+    for outbound_id, outcome in outcomes.items():
+        if outcome.status == "retry" and outcome.retry_in is not None:
+            deliver_outbound.apply_async((outbound_id,), countdown=outcome.retry_in)
+    return sum(outcome.status == "sent" for outcome in outcomes.values())
 
 
 @shared_task(name="channels_intake.redrive_outbox")

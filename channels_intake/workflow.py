@@ -56,6 +56,11 @@ class Workflow(Protocol):
         """Record a delivery outcome (inside the transport's transaction)."""
         ...
 
+    def on_deliveries(self, *, deliveries: list[Delivery]) -> None:
+        """Record the outcomes of entries delivered together, each as ``on_delivery`` would (inside the transport's
+        transaction). Optional: without it the transport calls ``on_delivery`` for each."""
+        ...
+
 
 _slot: Slot[Workflow] = Slot("workflow", hint="is the tickets app installed?")
 

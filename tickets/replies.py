@@ -177,6 +177,33 @@ def delivery_record(*, delivery: Delivery) -> None:
     _alert_failed_delivery(message=message, inquiry=inquiry, reason=delivery.reason, at=delivery.at)
 
 
+def deliveries_record(*, deliveries: list[Delivery]) -> None:
+    """``delivery_record`` for outcomes reported together (a burst's acknowledgements): the delivered system
+    messages, which meet no target and ask no survey, in one statement each; every other one as alone."""
+    by_outbound = {delivery.outbound_id: delivery for delivery in deliveries}
+    system = list(
+        Message.objects.filter(outbound_id__in=list(by_outbound), kind=Message.Kind.SYSTEM).only(
+            "pk", "inquiry_id", "outbound_id", "platform_id"
+        )
+    )
+    done = set()
+    delivered = []
+    for message in system:
+        delivery = by_outbound[message.outbound_id]
+        if delivery.sent:
+            message.platform_id = next(iter(delivery.platform_ids), "") or message.platform_id
+            delivered.append(message)
+            done.add(message.outbound_id)
+    if delivered:
+        Message.objects.bulk_update(delivered, ["platform_id"])
+        Inquiry.objects.filter(
+            pk__in={message.inquiry_id for message in delivered}, delivery_failed_at__isnull=False
+        ).update(delivery_failed_at=None)
+    for delivery in deliveries:
+        if delivery.outbound_id not in done:
+            delivery_record(delivery=delivery)
+
+
 notifications.register_kind(
     "reply.failed",
     gettext_noop("Inquiry #%(id)s: your reply could not be delivered (%(reason)s). Try again or answer another way."),

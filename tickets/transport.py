@@ -16,7 +16,7 @@ from . import lifecycle
 from .filing import inbound_messages_receive
 from .inquiries import inbound_message_receive
 from .models import OPEN_STATUSES, Inquiry
-from .replies import delivery_record
+from .replies import deliveries_record, delivery_record
 
 
 class InquiryWorkflow:
@@ -30,6 +30,9 @@ class InquiryWorkflow:
 
     def on_delivery(self, *, delivery: Delivery) -> None:
         delivery_record(delivery=delivery)
+
+    def on_deliveries(self, *, deliveries: list[Delivery]) -> None:
+        deliveries_record(deliveries=deliveries)
 
 
 class InquirySubject:
