@@ -305,10 +305,11 @@ def beat(env: dict, folder: Path) -> AppProcess:
     )
 
 
-def query(url: str, sql: str) -> list[tuple]:
-    """Rows read straight from the private database (not through the test's own connection)."""
+def query(url: str, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows read straight from the private database (not through the test's own connection); a statement that
+    returns none (an INSERT) is committed and gives []."""
     import psycopg2
 
     with psycopg2.connect(url) as conn, conn.cursor() as cursor:
-        cursor.execute(sql)
-        return cursor.fetchall()
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []

@@ -135,3 +135,61 @@ def test_a_killed_worker_loses_nothing_and_files_each_event_once(shape, slow_tel
     assert all(n >= 1 for n in counts.values()), counts  # none lost, none stuck
     # At most the reply in flight at the kill goes twice (its 200 came back, the record did not).
     assert sum(n - 1 for n in counts.values()) <= 1, (killed_at, counts)
+
+
+def test_a_worker_killed_in_the_middle_of_a_batch_commits_none_of_it(shape):
+    """The batch filer (issue 17): 3,000 events wait in the log; the worker is SIGKILLed while it files them
+    200 to a transaction. What it had committed is whole (every processed event has its message, no message
+    without its event marked), the batch in flight left nothing behind, and a new worker files the rest once."""
+    pg, base, _token, env, tmp_path, processes = shape
+    account = query(pg.url, "SELECT id FROM channels_intake_channelaccount WHERE slug = 'tg-faults'")[0][0]
+    query(
+        pg.url,
+        "INSERT INTO channels_intake_inboundevent (account_id, dedupe_key, status, message, raw_body, received_at, "
+        "attempts, error, request_id) SELECT %s, 'bulk-' || n, 'pending', json_build_object('channel', 'telegram', "
+        "'sender_id', 'chat-' || (n %% 700), 'dedupe_key', 'bulk-' || n, 'text', 'pesan ' || n, 'sender_name', '', "
+        "'attachments', json_build_array(), 'sent_at', NULL, 'recipient_id', ''), '', now(), 0, '', '' "
+        "FROM generate_series(1, 3000) AS n",
+        [account],
+    )
+    first = worker(env, tmp_path / "worker1.log")
+    processes.append(first)
+    assert webhook(base, 1).status_code == 200  # the first webhook wakes the filer, as in a burst
+    processed = "SELECT count(*) FROM channels_intake_inboundevent WHERE status = 'processed'"
+    # A claim in flight: a transaction holding the log's rows FOR UPDATE (RowShareLock on the table).
+    claiming = (
+        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+        "WHERE c.relname = 'channels_intake_inboundevent' AND l.mode = 'RowShareLock'"
+    )
+    wait_for(lambda: query(pg.url, processed)[0][0] >= 400, 120, f"the worker to file some batches\n{first.tail()}")
+    wait_for(lambda: query(pg.url, claiming)[0][0] > 0, 30, "a batch in flight")
+    first.kill(signal.SIGKILL)  # the whole process group, pool children included; waits for it to end
+    filed_at_kill = query(pg.url, processed)[0][0]
+    assert filed_at_kill < 3001  # killed in the middle of the work
+    whole = query(
+        pg.url,
+        "SELECT count(*) FILTER (WHERE e.status = 'processed' AND m.id IS NULL), "
+        "count(*) FILTER (WHERE e.status <> 'processed' AND m.id IS NOT NULL) "
+        "FROM channels_intake_inboundevent e LEFT JOIN tickets_message m ON m.platform_id = e.dedupe_key "
+        "AND m.direction = 'in'",
+    )[0]
+    assert whole == (0, 0)  # no event marked without its message, no message of an event still pending
+
+    second = worker(env, tmp_path / "worker2.log")
+    processes.append(second)
+    assert webhook(base, 2).status_code == 200  # wakes the filer again (the beat's re-drive would too)
+    wait_for(
+        lambda: (
+            query(pg.url, "SELECT count(*) FROM channels_intake_inboundevent WHERE status <> 'processed'")[0][0] == 0
+        ),
+        180,
+        f"every event to be filed after the kill\n{second.tail()}",
+    )
+    inbound = query(pg.url, "SELECT count(*), count(DISTINCT platform_id) FROM tickets_message WHERE direction = 'in'")
+    assert inbound[0] == (3002, 3002)  # each event filed once
+    opened = query(
+        pg.url,
+        "SELECT count(*) FROM (SELECT requester_id FROM tickets_inquiry WHERE status <> 'closed' "
+        "GROUP BY requester_id HAVING count(*) > 1) twice",
+    )[0][0]
+    assert opened == 0  # one inquiry per requester, whatever the kill interrupted
