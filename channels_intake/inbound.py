@@ -245,35 +245,35 @@ def _in_sender_order(pending, items: list[InboundItem]) -> list[InboundItem]:
     """Keep each sender's messages in the order received when two filers work on one office (PostgreSQL).
 
     Locks the batch's senders (advisory locks, in key order: filers never wait on each other in a cycle), then
-    leaves out the senders who have an older event still pending outside this batch: another filer claimed it
-    and waits for these locks, so it files first and this batch's events of theirs stay pending for the next
-    claim. Without a concurrent filer nothing is left out. SQLite has one writer at a time: nothing to do."""
+    looks for their events still pending outside this batch (another filer's claim, which raced this one): a
+    sender's events from the first such one on are left out, to be claimed again once it is filed, so nobody's
+    later message is filed before an earlier one. Without a concurrent filer nothing is left out. SQLite has one
+    writer at a time: nothing to do."""
     if connection.vendor != "postgresql" or not items:
         return items
-    first: dict[tuple[int, str], tuple] = {}
-    for item in items:
-        first.setdefault((item.account.pk, item.message.sender_id), (item.received_at, item.event_id))
-    keys = sorted({_sender_key(*sender) for sender in first})
+    senders = {(item.account.pk, item.message.sender_id) for item in items}
+    keys = sorted({_sender_key(*sender) for sender in senders})
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k",
-            [keys],
-        )
-    mine = [item.event_id for item in items]
+        cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", [keys])
     latest = max(item.received_at for item in items)
-    blocked = set()
-    older = (
+    others = (
         pending.filter(account_id__in={item.account.pk for item in items}, received_at__lte=latest)
-        .exclude(pk__in=mine)
+        .exclude(pk__in=[item.event_id for item in items])
         .values_list("account_id", "message__sender_id", "received_at", "id")
     )
-    for account_id, sender_id, received_at, event_id in older:
-        start = first.get((account_id, sender_id))
-        if start is not None and (received_at, event_id) < start:
-            blocked.add((account_id, sender_id))
-    if not blocked:
+    cut: dict[tuple[int, str], tuple] = {}
+    for account_id, sender_id, received_at, event_id in others:
+        sender = (account_id, sender_id)
+        if sender in senders:
+            cut[sender] = min(cut.get(sender, (received_at, event_id)), (received_at, event_id))
+    if not cut:
         return items
-    return [item for item in items if (item.account.pk, item.message.sender_id) not in blocked]
+    return [
+        item
+        for item in items
+        if (item.account.pk, item.message.sender_id) not in cut
+        or (item.received_at, item.event_id) < cut[(item.account.pk, item.message.sender_id)]
+    ]
 
 
 def _file_items(items: list[InboundItem]) -> None:

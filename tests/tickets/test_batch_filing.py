@@ -322,17 +322,17 @@ def test_a_drain_files_what_was_logged_while_it_let_go(world, monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_filers_at_once_share_the_log_and_open_one_inquiry_per_requester(postgres, settings):
+def test_filers_at_once_share_the_log_keep_each_senders_order_and_open_one_inquiry_each(postgres, settings):
     settings.INBOUND_FILE_BATCH = 7
     office = factories.OfficeFactory(auto_assign=False)
     account = factories.ChannelAccountFactory(office=office, kind="telegram", slug="tg-two")
-    for n in range(120):
+    for n in range(360):
         key = f"t-{n}"
         InboundEvent.objects.create(
             account=account, dedupe_key=key, message=neutral("telegram", f"two-{n % 6}", key, f"pesan {n}")
         )
     errors: list[BaseException] = []
-    filed = [0, 0]
+    filed = [0, 0, 0]
 
     def filer(index: int) -> None:
         try:
@@ -343,15 +343,15 @@ def test_two_filers_at_once_share_the_log_and_open_one_inquiry_per_requester(pos
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=filer, args=(n,)) for n in range(2)]
+    threads = [threading.Thread(target=filer, args=(n,)) for n in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
     assert errors == []
-    assert sum(filed) == 120 and all(filed)  # both took batches
-    assert InboundEvent.objects.filter(status="processed").count() == 120
-    assert Message.objects.filter(inquiry__account=account).count() == 120
+    assert sum(filed) == 360 and all(filed)  # each took batches
+    assert InboundEvent.objects.filter(status="processed").count() == 360
+    assert Message.objects.filter(inquiry__account=account).count() == 360
     opened = Inquiry.objects.filter(account=account).values_list("requester__external_id", flat=True)
     assert sorted(opened) == sorted(f"two-{n}" for n in range(6))
     # Each requester's messages in the order received.
@@ -361,4 +361,4 @@ def test_two_filers_at_once_share_the_log_and_open_one_inquiry_per_requester(pos
             .order_by("pk")
             .values_list("text", flat=True)
         )
-        assert texts == [f"pesan {k}" for k in range(n, 120, 6)]
+        assert texts == [f"pesan {k}" for k in range(n, 360, 6)]
