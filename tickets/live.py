@@ -267,3 +267,39 @@ def inbox_version(user) -> InboxVersion | None:
         link.remote_field.set_cached_value(user, profile)
     office_id, version, calendar = row[[f.attname for f in fields].index("office_id")], row[-2], row[-1]
     return InboxVersion(int(office_id), int(version or 0), int(calendar or 0))
+
+
+def poll_state(user_id) -> tuple[bool, str, bool, InboxVersion | None] | None:
+    """What the inbox refresh's early answer (``LivePollMiddleware``) needs of a user, in one query: whether the
+    account is active, its password hash (what the session's auth hash is checked against), whether it is a
+    superuser, and the counters ``inbox_version`` would give it. None when there is no such user."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from offices.models import StaffProfile
+
+    user_model = get_user_model()
+    quote = connection.ops.quote_name
+    meta = user_model._meta
+    columns = [quote(meta.get_field(name).column) for name in ("is_active", "password", "is_superuser")]
+    profiles = StaffProfile._meta.db_table
+    sql = (
+        f"SELECT u.{columns[0]}, u.{columns[1]}, u.{columns[2]}, p.office_id, "
+        f"CASE WHEN u.{columns[2]} THEN (SELECT SUM(version) FROM {TABLE}) ELSE v.version END, "
+        f"CASE WHEN u.{columns[2]} THEN (SELECT SUM(calendar) FROM {TABLE}) ELSE v.calendar END "
+        f"FROM {quote(meta.db_table)} u LEFT JOIN {profiles} p ON p.user_id = u.{quote(meta.pk.column)} "
+        f"LEFT JOIN {TABLE} v ON v.office_id = p.office_id WHERE u.{quote(meta.pk.column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    is_active, password, is_superuser, office_id, version, calendar = row
+    if is_superuser:
+        live = InboxVersion(None, int(version or 0), int(calendar or 0))
+    elif office_id is None:
+        live = None
+    else:
+        live = InboxVersion(int(office_id), int(version or 0), int(calendar or 0))
+    return bool(is_active), password or "", bool(is_superuser), live
