@@ -303,7 +303,8 @@ WITH threads AS (
     FROM tickets_inquiry i
     WHERE abs(hashtext('m' || i.id)) %% 1000 < %(share)s
 )
-INSERT INTO tickets_message (inquiry_id, direction, kind, text, attachments, platform_id, created_at, author_id)
+INSERT INTO tickets_message (inquiry_id, direction, kind, text, attachments, platform_id, created_at, author_id,
+                             request_id)
 SELECT t.id,
        CASE WHEN g.j %% 2 = 0 THEN 'in' WHEN h.note THEN 'internal' ELSE 'out' END,
        CASE WHEN g.j %% 2 = 0 THEN 'message' WHEN h.note THEN 'note'
@@ -314,7 +315,8 @@ SELECT t.id,
             ELSE (%(replies)s::text[])[1 + h.pick %% cardinality(%(replies)s::text[])] END,
        '[]'::jsonb, '',
        t.received_at + (t.ends - t.received_at) * (g.j::float / t.n),
-       CASE WHEN g.j %% 2 = 1 THEN COALESCE(t.assigned_to_id, t.officers[1 + h.pick %% cardinality(t.officers)]) END
+       CASE WHEN g.j %% 2 = 1 THEN COALESCE(t.assigned_to_id, t.officers[1 + h.pick %% cardinality(t.officers)]) END,
+       ''
 FROM threads t
 CROSS JOIN LATERAL generate_series(0, t.n - 1) AS g(j)
 CROSS JOIN LATERAL (SELECT abs(hashtext(t.id || '-' || g.j)) AS pick,
@@ -324,9 +326,9 @@ ORDER BY t.id, g.j
 OUTBOX_SQL = """
 INSERT INTO channels_intake_outboundmessage
     (account_id, recipient_id, sender_id, text, tag, attachment, status, attempts, platform_ids, last_error,
-     created_at, sent_at)
+     created_at, sent_at, request_id, choices)
 SELECT i.account_id, r.external_id, '', m.text, '', '{}'::jsonb, 'sent', 1, '[]'::jsonb, m.id::text, m.created_at,
-       m.created_at + interval '2 s'
+       m.created_at + interval '2 s', '', '[]'::jsonb
 FROM tickets_message m
 JOIN tickets_inquiry i ON i.id = m.inquiry_id
 JOIN tickets_requester r ON r.id = i.requester_id
