@@ -85,8 +85,10 @@ MIDDLEWARE = [
     "helpdesk.middleware.RequestIdMiddleware",  # the id that follows a message into the worker
     "django.middleware.security.SecurityMiddleware",
     "helpdesk.middleware.RequestGuardMiddleware",  # NUL characters, oversize API bodies
-    # The inbox refresh that finds nothing new: a 304 in one cache read and one query, before the rest.
-    "helpdesk.live_poll.LivePollMiddleware",
+    # Answered before the rest (helpdesk.early): the inbox refresh that finds nothing new (a 304 in one cache read
+    # and one query) and the platforms' webhook POSTs, with the headers the rest would add.
+    "helpdesk.early.LivePollMiddleware",
+    "helpdesk.early.LeanWebhookMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "helpdesk.middleware.LanguageMiddleware",

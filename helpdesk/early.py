@@ -1,0 +1,219 @@
+"""Two hot requests answered before most of the middleware, with the answer and headers the full stack gives.
+
+- ``LivePollMiddleware``: the inbox's 4-second refresh that finds nothing new (hundreds of officers, nearly every
+  poll a 304);
+- ``LeanWebhookMiddleware``: the platforms' webhook POSTs (thousands a minute at peak), which use no session,
+  user, CSRF token, message or template.
+
+Both sit in ``MIDDLEWARE`` right after the request guard: what is before them (request metrics, the request id,
+the security headers, the NUL and body-size guard) applies to them as to any request; what is after them
+(sessions, language, CommonMiddleware, CSRF, auth, messages, X-Frame-Options, CSP, axes) is skipped, and the
+headers those would add to such an answer are added here (``finish``). tests/test_early_answers.py compares
+both answers header by header with the full stack's (``LIVE_POLL_EARLY`` / ``WEBHOOK_LEAN_PATH`` set to False
+turn them off).
+"""
+
+from functools import lru_cache
+from importlib import import_module
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.handlers.exception import response_for_exception
+from django.core.signals import setting_changed
+from django.urls import Resolver404, resolve
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+from tickets.live import poll_state
+
+from .middleware import request_language
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# AbstractBaseUser.get_session_auth_hash's salt: the check is the one django.contrib.auth.get_user makes.
+SESSION_HASH_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+
+
+class LivePollMiddleware:
+    """The inbox refresh that finds nothing new, as a 304 in one cache read and one query.
+
+    Through the whole stack (session, the user loaded through the ORM, CSRF, messages, CSP, axes, the view) such
+    a poll cost about a millisecond of CPU. Here a GET of the inbox list (``?partial=1``) carrying an
+    If-None-Match is checked with what the view itself would check:
+
+    - the session, loaded through the configured engine (cached_db: one cache read), must hold a user logged in
+      with ``ModelBackend``;
+    - one query (``tickets.live.poll_state``) reads that user's active flag and password hash and the office
+      counters: an inactive user, a password changed since the login (the session's auth hash no longer
+      matches, as ``django.contrib.auth.get_user`` checks it) or a user gone fall through to the full stack,
+      which logs the session out; a logout flushes the session, so the next poll finds no user in it;
+    - the ETag state is computed by the view's own function (``tickets.views.inbox._view_state``) from the same
+      user, counters, language and parameters, and must be one the browser sent, unexpired.
+
+    Anything else (no session or another one, another path, a change, an expired or garbled ETag, a user model
+    or backend of its own) goes on to the full stack, which answers as before.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method == "GET"
+            and "HTTP_IF_NONE_MATCH" in request.META
+            and request.GET.get("partial")
+            and getattr(settings, "LIVE_POLL_EARLY", True)
+        ):
+            response = self.early_answer(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def early_answer(self, request):
+        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+        from django.contrib.auth.base_user import AbstractBaseUser
+        from django.http import HttpResponseNotModified
+        from django.utils import timezone
+        from django.utils.crypto import constant_time_compare, salted_hmac
+
+        from tickets.views.inbox import _unchanged, _view_state
+
+        session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        if not session_key:
+            return None
+        match = _match(request, "tickets:inbox")
+        if match is None:
+            return None
+        data = _session_store()(session_key).load()
+        user_id, backend, session_hash = (data.get(k) for k in (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY))
+        if not user_id or not session_hash or backend != MODEL_BACKEND:
+            return None
+        if backend not in settings.AUTHENTICATION_BACKENDS:
+            return None
+        user_model = get_user_model()
+        if user_model.get_session_auth_hash is not AbstractBaseUser.get_session_auth_hash:
+            return None  # a user model with its own session hash: the full stack checks it
+        try:
+            user_pk = user_model._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        state = poll_state(user_pk)
+        if state is None:
+            return None
+        is_active, password, _superuser, live = state
+        expected = salted_hmac(SESSION_HASH_SALT, password, algorithm="sha256").hexdigest()
+        if not is_active or not constant_time_compare(session_hash, expected):
+            return None
+        language = request_language(request)
+        shim = SimpleNamespace(user=SimpleNamespace(pk=user_pk), GET=request.GET)
+        with translation.override(language):
+            view_state = _view_state(shim, live)
+        if not _unchanged(request, view_state, timezone.now()):
+            return None
+        request.resolver_match = match  # for the request metrics: the route, as for any answer
+        response = HttpResponseNotModified()
+        response.headers["Cache-Control"] = "private, no-store"  # what the view sets on its 304
+        return finish(request, response, language, session_accessed=True)
+
+
+class LeanWebhookMiddleware:
+    """A webhook POST goes straight to its view (``channels_intake.webhooks.webhook``), past the middleware it
+    does not use: it reads no session, user, CSRF token (the view is csrf_exempt), message or template; its
+    security is its own (signature, body size, rate limits), all in the view and the request guard, which run as
+    before. Its errors become the answers the full stack would give (``response_for_exception``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method == "POST"
+            and request.path_info.startswith("/intake/")
+            and request.path_info.endswith("/webhook/")
+            and getattr(settings, "WEBHOOK_LEAN_PATH", True)
+            and not settings.DISALLOWED_USER_AGENTS  # CommonMiddleware's checks, skipped here, would refuse some
+            and not settings.PREPEND_WWW
+        ):
+            match = _match(request, "intake-webhook")
+            if match is not None:
+                return self.answer(request, match)
+        return self.get_response(request)
+
+    def answer(self, request, match):
+        request.resolver_match = match
+        language = request_language(request)
+        with translation.override(language):
+            request.LANGUAGE_CODE = translation.get_language()
+            try:
+                response = match.func(request, *match.args, **match.kwargs)
+            except Exception as exc:  # noqa: BLE001 - as the handler around each middleware would
+                response = response_for_exception(request, exc)
+        return finish(request, response, language, session_accessed=False)
+
+
+def _match(request, view_name: str):
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    return match if match.view_name == view_name else None
+
+
+@lru_cache(maxsize=4)
+def _session_store_of(engine: str):
+    return import_module(engine).SessionStore
+
+
+def _session_store():
+    return _session_store_of(settings.SESSION_ENGINE)
+
+
+def finish(request, response, language: str, *, session_accessed: bool):
+    """The headers the middleware after these ones adds to an answer like this (no nonce, no cookie, no
+    per-view policy), in their order: CSP, X-Frame-Options, CommonMiddleware's Content-Length, the language's
+    Vary and Content-Language, the session's Vary."""
+    for name, value in _csp_headers(request.path_info):
+        if name not in response and not getattr(response, "_csp_exempt" if "Only" not in name else "_csp_exempt_ro", 0):
+            response.headers[name] = value
+    if response.get("X-Frame-Options") is None and not getattr(response, "xframe_options_exempt", False):
+        response.headers["X-Frame-Options"] = getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()
+    if not response.streaming and not response.has_header("Content-Length"):
+        response.headers["Content-Length"] = str(len(response.content))
+    patch_vary_headers(response, ("Cookie", "Accept-Language"))
+    response.headers.setdefault("Content-Language", language)
+    if session_accessed:
+        patch_vary_headers(response, ("Cookie",))
+    return response
+
+
+_CSP: dict[str, list[tuple[str, str]]] = {}
+
+
+def _csp_headers(path: str) -> list[tuple[str, str]]:
+    """django-csp's headers for an answer without a nonce or a per-view policy: the same for every such answer
+    of a path, so built once (again when the settings change, in tests)."""
+    if path not in _CSP:
+        from csp.constants import HEADER, HEADER_REPORT_ONLY
+        from csp.utils import build_policy
+
+        headers = []
+        for header, setting, report_only in (
+            (HEADER, "CONTENT_SECURITY_POLICY", False),
+            (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", True),
+        ):
+            policy = build_policy(report_only=report_only)
+            prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES", None) or ()
+            if policy and not path.startswith(tuple(prefixes)):
+                headers.append((header, policy))
+        if len(_CSP) > 64:  # paths with ids in them: keep the memory bounded
+            _CSP.clear()
+        _CSP[path] = headers
+    return _CSP[path]
+
+
+def _settings_changed(**kwargs) -> None:
+    _CSP.clear()
+    _session_store_of.cache_clear()
+
+
+setting_changed.connect(_settings_changed)
