@@ -15,8 +15,8 @@ What it does:
    telegram, x) with known secrets (``channel_account_create``).
 3. Starts one Celery worker (``celery -A helpdesk worker --concurrency 2``, running during the load as in
    production) and gunicorn on a free loopback port, and waits for ``/healthz``. Default gunicorn setup:
-   2 gthread workers x 8 threads with keep-alive, the best of those tried on 2 cores (sync workers cannot
-   keep a connection alive and gave fewer answers per second, though a tighter tail).
+   gunicorn.conf.py's (one gthread worker per core x 8 threads with keep-alive, the best of those tried on 2
+   cores; sync workers cannot keep a connection alive and gave fewer answers per second).
 4. Sends ``--warmup`` unique webhooks untimed (lazy imports, a database connection per thread), then posts
    ``--requests`` webhooks from ``--concurrency`` persistent HTTP/1.1 connections (a raw asyncio client: no
    dependency, little CPU; latency is send -> full response, a reconnect included). Bodies are the fixtures
@@ -632,14 +632,14 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=6000)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: see --worker-class)")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)")
     parser.add_argument(
         "--worker-class",
         choices=["gthread", "sync"],
-        default="gthread",
-        help="gthread (keep-alive; default 2 workers x 8 threads) or sync (a connection per request; default 5)",
+        default=None,
+        help="gunicorn worker class (default: gunicorn.conf.py's, gthread)",
     )
-    parser.add_argument("--threads", type=int, default=8, help="threads per gthread worker")
+    parser.add_argument("--threads", type=int, default=None, help="threads per gthread worker (default: the conf's)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--warmup", type=int, default=200, help="unique messages sent first, untimed (checked like the others)"
@@ -668,11 +668,26 @@ def parse_args() -> argparse.Namespace:
         parser.error("--no-filing goes with --worker-stopped")
     if args.large < 0 or args.per_entry < 1:
         parser.error("--large must not be negative and --per-entry must be positive")
-    if args.workers is None:
-        args.workers = 2 if args.worker_class == "gthread" else 2 * (os.cpu_count() or 2) + 1
+    conf = gunicorn_conf()
+    args.worker_class = args.worker_class or conf.get("worker_class", "sync")
+    args.workers = args.workers or conf.get("workers", 1)
+    args.threads = args.threads or conf.get("threads", 1)
     if min(args.requests, args.concurrency, args.workers, args.threads) < 1 or args.warmup < 0:
         parser.error("--requests, --concurrency, --workers and --threads must be positive, --warmup not negative")
     return args
+
+
+def gunicorn_conf() -> dict:
+    """The settings of gunicorn.conf.py (what production runs), read without its side effects."""
+    import runpy
+
+    saved = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = saved or "unused"  # the conf makes a folder only when unset
+    try:
+        return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    finally:
+        if saved is None:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 # --- Large deliveries -------------------------------------------------------------------------------------------
