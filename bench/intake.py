@@ -657,6 +657,13 @@ def parse_args() -> argparse.Namespace:
         help="start the Celery worker only after the load (the webhooks measured alone), then drain and check",
     )
     parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run the Celery worker under nice -n N (the web first: filing may lag, a webhook answer may not)",
+    )
+    parser.add_argument(
         "--no-filing",
         action="store_true",
         help="with --worker-stopped: no worker at all; lost/duplicated counted on the inbound log (quick runs)",
@@ -909,6 +916,8 @@ def main() -> int:
         setup = f"{args.workers} gthread worker(s) x {args.threads} threads, keep-alive 5 s"
     celery = [str(VENV_BIN / "celery"), "-A", "helpdesk", "worker", "--concurrency", "2", "-l", "WARNING"]
     celery += ["-n", f"bench-intake-{os.getpid()}@%h"]
+    if args.worker_nice:
+        celery = ["nice", "-n", str(args.worker_nice), *celery]
 
     logs = Path(tempfile.mkdtemp(prefix="bench-intake-"))
     web = worker = None
@@ -956,6 +965,7 @@ def main() -> int:
         server_accepted = sum(a for a in results.accepted if a > 0)
 
         during = "started after the load" if args.worker_stopped else "running during the load"
+        during += f", nice {args.worker_nice}" if args.worker_nice else ""
         print(f"gunicorn            {setup}; celery worker --concurrency 2 ({during})")
         print(f"database            {DB_NAME} (synchronous_commit={db_info['synchronous_commit']}); broker {REDIS_URL}")
         print(

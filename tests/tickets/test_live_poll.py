@@ -120,3 +120,9 @@ def test_a_session_of_an_unknown_backend_takes_the_full_stack(logged_in, etag):
     session["_auth_user_backend"] = "somewhere.else.Backend"
     session.save()
     assert refresh(logged_in, etag).status_code == 302  # the full stack finds no user for that backend
+
+
+def test_sessions_saved_on_every_request_take_the_full_stack(logged_in, etag, django_assert_num_queries):
+    # the user, the counters, and the session saved (cached_db: in a transaction of its own)
+    with override_settings(SESSION_SAVE_EVERY_REQUEST=True), django_assert_num_queries(5):
+        assert refresh(logged_in, etag).status_code == 304
