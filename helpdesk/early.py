@@ -172,9 +172,15 @@ def finish(request, response, language: str, *, session_accessed: bool):
     """The headers the middleware after these ones adds to an answer like this (no nonce, no cookie, no
     per-view policy), in their order: CSP, X-Frame-Options, CommonMiddleware's Content-Length, the language's
     Vary and Content-Language, the session's Vary."""
-    for name, value in _csp_headers(request.path_info):
-        if name not in response and not getattr(response, "_csp_exempt" if "Only" not in name else "_csp_exempt_ro", 0):
-            response.headers[name] = value
+    if any(hasattr(response, f"_csp_{part}{ro}") for part in ("config", "update", "replace") for ro in ("", "_ro")):
+        from csp.middleware import CSPMiddleware  # a policy of the view's own: django-csp builds it
+
+        CSPMiddleware(lambda _request: response).process_response(request, response)
+    elif not (settings.DEBUG and response.status_code in (404, 500)):  # django-csp leaves Django's debug pages be
+        for name, value in _csp_headers(request.path_info):
+            exempt = getattr(response, "_csp_exempt_ro" if name.endswith("Report-Only") else "_csp_exempt", False)
+            if name not in response and exempt is False:
+                response.headers[name] = value
     if response.get("X-Frame-Options") is None and not getattr(response, "xframe_options_exempt", False):
         response.headers["X-Frame-Options"] = getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()
     if not response.streaming and not response.has_header("Content-Length"):
