@@ -83,11 +83,13 @@ def inbound_events_store(
         f"INSERT INTO {table} (account_id, dedupe_key, status, message, raw_body, received_at, attempts, error, "  # noqa: S608
         f"request_id) VALUES {rows} ON CONFLICT (account_id, dedupe_key) DO NOTHING RETURNING id"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
+    # One statement: atomic by itself in autocommit (a webhook's plain delivery: no BEGIN/COMMIT round trips, and
+    # the wake runs at once, the rows being committed), part of the caller's transaction otherwise.
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         created = [row[0] for row in cursor.fetchall()]
-        if queue and created:  # one wake of the batch filer; a broker outage: the re-drive files them later
-            on_commit(inbound_wake, what="inbound_wake")
+    if queue and created:  # one wake of the batch filer; a broker outage: the re-drive files them later
+        on_commit(inbound_wake, what="inbound_wake")
     return created
 
 

@@ -75,6 +75,9 @@ def inbound_delivery_store(*, account: ChannelAccount, body: bytes, messages: li
         for position, message in enumerate(messages, start=1)
         for problem in message.problems()
     ]
+    if not reasons and len(storable) <= large_delivery_messages():  # the usual delivery: one INSERT, no transaction
+        accepted = inbound_events_store(account=account, messages=storable)
+        return DeliveryIntake(accepted=tuple(accepted), duplicates=len(storable) - len(accepted), kept_for_review=None)
     with transaction.atomic():
         if len(storable) > large_delivery_messages():
             accepted, queued = [], inbound_large_delivery_store(account=account, body=body, messages=len(storable))

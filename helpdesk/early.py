@@ -8,9 +8,9 @@
 Both sit in ``MIDDLEWARE`` right after the request guard: what is before them (request metrics, the request id,
 the security headers, the NUL and body-size guard) applies to them as to any request; what is after them
 (sessions, language, CommonMiddleware, CSRF, auth, messages, X-Frame-Options, CSP, axes) is skipped, and the
-headers those would add to such an answer are added here (``finish``). tests/test_early_answers.py compares
-both answers header by header with the full stack's (``LIVE_POLL_EARLY`` / ``WEBHOOK_LEAN_PATH`` set to False
-turn them off).
+headers those would add to such an answer are added here (``finish``). tests/tickets/test_live_poll.py and
+tests/channels_intake/test_webhook_lean_path.py compare both answers header by header with the full stack's
+(``LIVE_POLL_EARLY`` / ``WEBHOOK_LEAN_PATH`` set to False turn them off).
 """
 
 from functools import lru_cache
