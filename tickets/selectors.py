@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, Count, F, FloatField, Func, Min, Prefetch, Q, QuerySet, TextField
+from django.db.models import BooleanField, Count, F, FloatField, Func, Min, Prefetch, Q, QuerySet, TextField, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -78,6 +79,9 @@ def queue_counts(*, user, now, live=None) -> dict[str, int]:
     return {queue: counts[queue] for queue in QUEUES}
 
 
+LIST_RELATED = ("office", "account", "requester", "assigned_to")  # what a list row shows of an inquiry
+
+
 def inquiry_list(
     *,
     user,
@@ -91,7 +95,7 @@ def inquiry_list(
     received_to=None,
     now=None,
 ) -> QuerySet:
-    qs = visible_inquiries(user, Inquiry.objects.all()).select_related("office", "account", "requester", "assigned_to")
+    qs = visible_inquiries(user, Inquiry.objects.all()).select_related(*LIST_RELATED)
     if office:
         qs = qs.filter(office__code=office)
     if status:
@@ -123,10 +127,76 @@ def inquiry_list(
     return qs.annotate(due=Coalesce("resolution_due", "response_due")).order_by(F("due").asc(nulls_last=True), "pk")
 
 
+MAX_PAGE = 10**6  # beyond it a page number is taken as past the end (an OFFSET the database cannot hold)
+
+
+def _page_number(number) -> int | None:
+    """The page asked for, as Paginator.get_page reads it: not a whole number, the first; below 1 (or absurdly
+    far), None: past the end, the last page."""
+    try:
+        if isinstance(number, float) and not number.is_integer():
+            raise ValueError
+        number = int(number)
+    except (TypeError, ValueError):
+        return 1
+    return number if 1 <= number <= MAX_PAGE else None
+
+
+def inquiry_page(queryset: QuerySet, number, *, per_page: int, count: int | None = None) -> Page:
+    """One page of an inquiry list (`inquiry_list`) and its total, as ``Paginator(...).get_page(number)`` gives
+    them (a number that is no page: the first; past the end: the last), the page's inquiries a list.
+
+    With the total known (a queue's live count), the page alone: one statement. Otherwise the page's ids and
+    the total in one statement (``COUNT(*) OVER ()``: a search's candidates are gathered and ranked once, not
+    once for a count and again for the page, and nothing is joined but for the 25 rows), then those rows by key.
+    """
+    if count is not None:
+        paginator = Paginator(queryset, per_page)
+        paginator.count = count
+        page = paginator.get_page(number)
+        page.object_list = list(page.object_list)
+        return page
+    wanted = _page_number(number)
+    ids, total = _page_ids(queryset, wanted, per_page) if wanted else ([], None)
+    if total is None:  # an empty page: the list is empty, or the page is past its end (then the last page)
+        total = 0 if wanted == 1 else queryset.count()
+        wanted = max(1, -(-total // per_page))
+        if total:
+            ids, _total = _page_ids(queryset, wanted, per_page)
+    paginator = Paginator((), per_page)
+    paginator.count = total
+    rows = Inquiry.objects.select_related(*LIST_RELATED).in_bulk(ids) if ids else {}
+    return Page([rows[pk] for pk in ids if pk in rows], wanted, paginator)
+
+
+def _page_ids(queryset: QuerySet, number: int, per_page: int) -> tuple[list[int], int | None]:
+    """The ids of page `number` in the list's order and the list's total (None when the page is empty)."""
+    start = (number - 1) * per_page
+    rows = list(
+        queryset.annotate(page_total=Window(Count("pk"))).values_list("pk", "page_total")[start : start + per_page]
+    )
+    return [pk for pk, _total in rows], (rows[0][1] if rows else None)
+
+
 # Words of a search as full-text prefixes ("restit" finds "restitusi"): letters and digits only, so nothing the
 # officer types can be read as tsquery syntax.
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 8
+# Identifiers typed as they are written: letters and digits joined by hyphens or slashes with a digit among them
+# (a complaint register number "PGD-040300-2026-00012", a ticket number, "123-45678901"). PostgreSQL's parser
+# splits them into signed integers ("-2026") that no prefix query matches: they are looked for as written, by the
+# trigram index of the messages' text (migration 0005), instead of as words.
+_IDENTIFIER = re.compile(r"(?<![^\W_])[^\W_]+(?:[-/][^\W_]+)+(?![^\W_])", re.UNICODE)
+MAX_IDENTIFIERS = 4
+
+
+def _identifiers(term: str) -> tuple[list[str], str]:
+    """The identifier-like tokens of `term` (upper case, at most MAX_IDENTIFIERS) and the rest of it."""
+    found = [m for m in _IDENTIFIER.finditer(term) if any(char.isdigit() for char in m.group(0))]
+    rest = term
+    for match in reversed(found):
+        rest = rest[: match.start()] + " " + rest[match.end() :]
+    return [m.group(0).upper() for m in found][:MAX_IDENTIFIERS], rest
 
 
 def _tsquery(term: str) -> str:
@@ -140,9 +210,11 @@ def _tsquery(term: str) -> str:
 def _search(term: str, *, viewer_id: int | None = None) -> tuple[Q | RawSQL, RawSQL | None]:
     """Text of the messages, requester name, identifiers and ticket numbers; with a rank where it can be had.
 
-    PostgreSQL: the words against the messages' stored tsvector (GIN, migration 0017) and the requester's name
-    (expression GIN), ranked by ts_rank of the best message, a name match and an exact identifier, ticket or
-    inquiry number on top. Elsewhere (SQLite, development): substring matches, unranked (due time order).
+    PostgreSQL: the words against the messages' stored tsvector (GIN, migration 0016) and the requester's name
+    (expression GIN), identifier-like tokens ("PGD-040300-2026-00012") as written against the messages' text
+    (trigram GIN, migration 0005); ranked by ts_rank of the opening message (the preview), a name match and an
+    exact identifier, ticket or inquiry number on top. Elsewhere (SQLite, development): substring matches,
+    unranked (due time order).
     """
     values = {term.upper()}
     for kind in KINDS:
@@ -155,11 +227,12 @@ def _search(term: str, *, viewer_id: int | None = None) -> tuple[Q | RawSQL, Raw
     # ASCII digits only ("²".isdigit() is true, int("²") fails) and an id a 64-bit column can hold.
     number = int(term.lstrip("#")) if re.fullmatch(r"#?[0-9]{1,18}", term) else None
     postgres = connection.vendor == "postgresql"
-    tsquery = _tsquery(term) if postgres else ""
-    if postgres and not tsquery:  # an inquiry number, or nothing to search by words
+    identifiers, rest = _identifiers(term) if postgres else ([], term)
+    tsquery = _tsquery(rest) if postgres else ""
+    if postgres and not tsquery and not identifiers:  # an inquiry number, or nothing to search by words
         match = tickets | references
         return (match | Q(pk=number) if number is not None else match), None
-    if not tsquery:
+    if not postgres:
         # IN-subqueries (hashed once per query) rather than correlated EXISTS (one probe per candidate row).
         match = (
             Q(preview__icontains=term)
@@ -175,12 +248,19 @@ def _search(term: str, *, viewer_id: int | None = None) -> tuple[Q | RawSQL, Raw
         if number is not None:
             match |= Q(pk=number)
         return match, None
+    # A message matches when it has every word (the GIN index of its tsvector) and every identifier as written
+    # (the trigram index of its text); PostgreSQL combines the two indexes when both are asked.
+    texts = (["search @@ to_tsquery('simple', %s)"] if tsquery else []) + ["UPPER(text) LIKE %s"] * len(identifiers)
+    text_params = ([tsquery] if tsquery else []) + [f"%{_like(value)}%" for value in identifiers]
+    messages = f"SELECT inquiry_id FROM tickets_message WHERE {' AND '.join(texts)} "  # noqa: S608 - placeholders only
     name = "to_tsvector('simple'::regconfig, COALESCE(display_name, '')) @@ to_tsquery('simple', %s)"
     named = f"SELECT id FROM tickets_requester WHERE {name}"  # noqa: S608 - constant SQL, placeholders only
     identified = "SELECT requester_id FROM tickets_requesterreference WHERE value = ANY(%s)"
     ticketed = "SELECT inquiry_id FROM tickets_ticket WHERE UPPER(number) LIKE UPPER(%s)"
     like = f"%{_like(term)}%"
     number_sql = "UNION SELECT %s " if number is not None else ""
+    # The name is searched by its words only (an identifier is no name).
+    name_sql = f"UNION SELECT id FROM tickets_inquiry WHERE requester_id = ANY(ARRAY({named})) " if tsquery else ""  # noqa: S608
     # One IN over the union of every way to match: PostgreSQL hashes the candidates (the GIN index of the
     # messages, the name index, the exact identifiers) and fetches just those inquiries by key, instead of
     # filtering every open inquiry of the office through four subplans.
@@ -188,22 +268,33 @@ def _search(term: str, *, viewer_id: int | None = None) -> tuple[Q | RawSQL, Raw
     # scan every open inquiry of the office against a hash of them).
     match = RawSQL(  # noqa: S611 - constant SQL, the officer's words go in as parameters
         "tickets_inquiry.id = ANY(ARRAY("  # noqa: S608 - constant SQL, placeholders only
-        "SELECT inquiry_id FROM tickets_message WHERE search @@ to_tsquery('simple', %s) "
-        "AND (withheld_from_id IS NULL OR withheld_from_id <> %s) "
-        f"UNION SELECT id FROM tickets_inquiry WHERE requester_id = ANY(ARRAY({named})) "
+        f"{messages}AND (withheld_from_id IS NULL OR withheld_from_id <> %s) "
+        f"{name_sql}"
         f"UNION SELECT id FROM tickets_inquiry WHERE requester_id = ANY(ARRAY({identified})) "
         f"UNION {ticketed} {number_sql}))",
-        [tsquery, viewer_id, tsquery, sorted(values), like, *([number] if number is not None else [])],
+        [
+            *text_params,
+            viewer_id,
+            *([tsquery] if tsquery else []),
+            sorted(values),
+            like,
+            *([number] if number is not None else []),
+        ],
         output_field=BooleanField(),
     )
     # Words of the opening message (the preview), a name match, an exact identifier, ticket or inquiry number on
     # top: computed on the matching rows only, each from the row itself or a hashed subquery.
-    rank = RawSQL(  # noqa: S611 - constant SQL, the officer's words go in as parameters
+    words_rank = (
         "ts_rank(to_tsvector('simple'::regconfig, COALESCE(tickets_inquiry.preview, '')), to_tsquery('simple', %s))"
         f" + CASE WHEN tickets_inquiry.requester_id IN ({named}) THEN 0.5 ELSE 0 END"
+        if tsquery
+        else "0"
+    )
+    rank = RawSQL(  # noqa: S611 - constant SQL, the officer's words go in as parameters
+        f"{words_rank}"
         f" + CASE WHEN tickets_inquiry.id = %s OR tickets_inquiry.requester_id IN ({identified})"
         f" OR tickets_inquiry.id IN ({ticketed}) THEN 10 ELSE 0 END",
-        [tsquery, tsquery, number if number is not None else -1, sorted(values), like],
+        [*([tsquery, tsquery] if tsquery else []), number if number is not None else -1, sorted(values), like],
         output_field=FloatField(),
     )
     return match, rank

@@ -1,4 +1,8 @@
 from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from channels_intake.adapters import channel_label
@@ -24,3 +28,47 @@ def person(user) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
+
+
+def sla_badge_html(badge, tick=None) -> SafeString:
+    """The countdown badge of one inquiry (sla.selectors.SlaBadge) and the working seconds the browser counts
+    down from (`tick`, None when nothing ticks): built here rather than by a template, as every row of the inbox
+    draws one (tickets/_sla_badge.html is this tag, for the pages that include it)."""
+    state = badge.state
+    ticks = format_html(' data-sla-seconds="{}"', tick) if tick is not None and state != "paused" else ""
+    if state == "paused":
+        html = format_html('<span class="sla sla-paused" title="{}">⏸ {}</span>', badge.reason_label, gettext("paused"))
+    elif state == "breached":
+        html = format_html(
+            '<span class="sla sla-breached" title="{}"{}>{}</span>', badge.reason_label, ticks, badge.overdue_label
+        )
+    elif state in ("running", "at_risk"):
+        html = format_html(
+            '<span class="sla sla-{}" title="{}"{}>{}</span>', state, badge.reason_label, ticks, badge.left_label
+        )
+    elif state == "met":
+        html = format_html('<span class="sla sla-met">✓ {}</span>', gettext("met"))
+    elif state == "cancelled":
+        html = format_html('<span class="sla">{}</span>', gettext("not counted"))
+    else:
+        html = "—"
+    parts = [html]
+    if badge.due and state != "met":
+        due = timezone.localtime(badge.due)  # in the zone the page is drawn in, as the date filter shows it
+        parts.append(
+            format_html(
+                ' <time class="due" datetime="{}">{}</time>', date_format(due, "c"), date_format(due, "D d M H:i")
+            )
+        )
+    if badge.reason == "late":
+        parts.append(format_html(' <span class="tag">{}</span>', gettext("late arrival")))
+    elif badge.reason == "escalated":
+        parts.append(format_html(' <span class="tag">{}</span>', gettext("escalated")))
+    return mark_safe("".join(parts))  # noqa: S308 - every part is built by format_html (escaped) or constant
+
+
+@register.simple_tag(takes_context=True)
+def sla_badge(context, badge):
+    """``{% sla_badge badge %}``: the badge, with the context's `tick` (the inbox rows') when there is one."""
+    tick = context.get("tick")
+    return sla_badge_html(badge, tick if isinstance(tick, int) else None)
