@@ -79,3 +79,66 @@ def test_the_message_index_is_used(postgres, officer, account):
         cursor.execute("SET LOCAL enable_seqscan = off")
     plan = query.explain()
     assert "message_search_gin" in plan
+
+
+# --- Identifiers as written, and the page with its total in one statement ------------------------------------------
+def test_a_complaint_register_number_is_found_as_written(officer, account):
+    notice = receive(account, "Nomor register pengaduan Anda PGD-040300-2026-00012, terima kasih", sender="a")
+    receive(account, "Nomor register pengaduan Anda PGD-040300-2026-00013", sender="b")
+    receive(account, "Paket 2026 nomor 00012", sender="c")  # the same digits, not the number
+    assert found(officer, "PGD-040300-2026-00012") == [notice.pk]
+    assert found(officer, "pgd-040300-2026-00012") == [notice.pk]  # whatever its case
+    assert found(officer, "2026-00012") == [notice.pk]  # a part of it as written
+
+
+def test_a_register_number_with_words_needs_both_in_one_message(postgres, officer, account):
+    both = receive(account, "Pengaduan saya PGD-040300-2026-00012 belum dijawab", sender="a")
+    receive(account, "PGD-040300-2026-00012", sender="b")
+    receive(account, "Pengaduan saya belum dijawab", sender="c")
+    assert found(officer, "pengaduan PGD-040300-2026-00012") == [both.pk]
+
+
+def test_a_ticket_number_written_in_a_message_is_found(postgres, officer, account):
+    quoted = receive(account, "Tiket saya 040300-20261201-0001 belum selesai", sender="a")
+    receive(account, "Tiket saya belum selesai", sender="b")
+    assert found(officer, "040300-20261201-0001") == [quoted.pk]
+
+
+def test_hyphenated_words_stay_words(officer, account):
+    obat = receive(account, "Kiriman obat-obatan pribadi ditahan", sender="a")
+    receive(account, "Kiriman pakaian ditahan", sender="b")
+    assert found(officer, "obat-obatan") == [obat.pk]
+
+
+def _page(client, query):
+    response = client.get(reverse("tickets:inbox") + "?" + query)
+    assert response.status_code == 200
+    page = response.context["page"]
+    return page.number, page.paginator.count, [inquiry.pk for inquiry in page.object_list]
+
+
+def test_search_pages_and_their_total(logged_in, account, django_assert_num_queries):
+    made = [receive(account, f"Restitusi bea masuk nomor {n}", sender=f"s{n}") for n in range(30)]
+    receive(account, "Paket tertahan", sender="other")
+    first = _page(logged_in, "q=restitusi")
+    second = _page(logged_in, "q=restitusi&page=2")
+    assert first[:2] == (1, 30) and second[:2] == (2, 30)
+    assert len(first[2]) == 25 and len(second[2]) == 5
+    assert sorted(first[2] + second[2]) == sorted(inquiry.pk for inquiry in made)
+    assert _page(logged_in, "q=restitusi&page=9") == second  # past the end: the last page, as Paginator does
+    assert _page(logged_in, "q=restitusi&page=0") == second
+    assert _page(logged_in, "q=restitusi&page=99999999999999999999999") == second
+    assert _page(logged_in, "q=restitusi&page=abc") == first  # no number: the first
+    assert _page(logged_in, "q=nothing-like-it&page=3") == (1, 0, [])
+
+
+def test_a_search_page_reads_its_rows_and_total_in_two_statements(logged_in, account, django_assert_num_queries):
+    for n in range(30):
+        receive(account, f"Restitusi bea masuk nomor {n}", sender=f"s{n}")
+    logged_in.get(reverse("tickets:inbox") + "?q=restitusi")  # the queue counts are cached from here on
+    with django_assert_num_queries(8) as captured:
+        response = logged_in.get(reverse("tickets:inbox") + "?q=restitusi&page=2")
+    assert response.context["page"].paginator.count == 30
+    listing = [q["sql"] for q in captured.captured_queries if 'FROM "tickets_inquiry"' in q["sql"]]
+    # the officer's own count ("mine"), the page's ids with the total, the page's 25 rows: no separate COUNT(*)
+    assert len(listing) == 3 and sum("OVER ()" in sql for sql in listing) == 1
