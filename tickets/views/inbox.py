@@ -64,19 +64,18 @@ def _activate_zone(user, office=None) -> None:
         timezone.activate(zone)
 
 
-def _office_officers(user):
-    profile = staff_profile(user)
-    return _office_officers_of(profile.office_id if profile else None)
+OFFICER_ROLES = (Role.OFFICER, Role.COORDINATOR, Role.SUPERVISOR)
 
 
 def _office_officers_of(office_id: int | None):
+    return [p.user for p in _office_staff(office_id) if p.role in OFFICER_ROLES]
+
+
+def _office_staff(office_id: int | None) -> list:
+    """The office's staff profiles with their users (one query)."""
     if office_id is None:
         return []
-    return [
-        p.user
-        for p in StaffProfile.objects.filter(office_id=office_id).select_related("user")
-        if p.role in (Role.OFFICER, Role.COORDINATOR, Role.SUPERVISOR)
-    ]
+    return list(StaffProfile.objects.filter(office_id=office_id).select_related("user"))
 
 
 # --- The inbox and its live refresh -----------------------------------------------------------------------------
@@ -254,11 +253,11 @@ QUEUE_LABELS = [
 ]
 
 
-def _get_inquiry(request, pk: int) -> Inquiry:
+def _get_inquiry(request, pk: int, users: dict | None = None) -> Inquiry:
     try:
         if pk > MAX_DB_ID:
             raise Inquiry.DoesNotExist
-        return selectors.inquiry_detail(user=request.user, pk=pk)
+        return selectors.inquiry_detail(user=request.user, pk=pk, users=users)
     except Inquiry.DoesNotExist as exc:
         raise Http404(_("No such inquiry in your office.")) from exc
 
@@ -281,7 +280,12 @@ def _ticket_of(inquiry: Inquiry) -> Ticket | None:
 @login_required
 def conversation(request, pk: int):
     live = inbox_version(request.user)  # first: it also reads the staff profile the permission check needs
-    inquiry = _get_inquiry(request, pk)
+    # The viewer's office's staff: the colleagues to assign to or consult, and the people the page names (the
+    # assignee, who met the response, who asked and answered a consultation) without joining them each time.
+    profile = staff_profile(request.user)
+    staff = _office_staff(profile.office_id if profile else None)
+    users = {p.user_id: p.user for p in staff}
+    inquiry = _get_inquiry(request, pk, users=users)
     _activate_zone(request.user, inquiry.office)
     form = ReplyForm()
     if request.method == "POST":
@@ -318,6 +322,9 @@ def conversation(request, pk: int):
     earlier = list(
         Inquiry.objects.filter(requester_id=inquiry.requester_id).exclude(pk=inquiry.pk).order_by("-received_at")[:10]
     )
+    consultations = list(Consultation.objects.filter(inquiry=inquiry))
+    selectors.attach_related(consultations, ("asked_by", "to_user", "answered_by"), users)
+    selectors.attach_related(consultations, ("to_unit",), {unit.pk: unit for unit in units})
     return render(
         request,
         "tickets/conversation.html",
@@ -334,12 +341,8 @@ def conversation(request, pk: int):
             "references": [(ref, mask(ref.value), KINDS.get(ref.kind, ref.kind)) for ref in references],
             "reference_kinds": KINDS.items(),
             "earlier": earlier,
-            "consultations": list(
-                Consultation.objects.filter(inquiry=inquiry).select_related(
-                    "asked_by", "to_user", "to_unit", "answered_by"
-                )
-            ),
-            "colleagues": [u for u in _office_officers(request.user) if u.pk != request.user.pk],
+            "consultations": consultations,
+            "colleagues": [p.user for p in staff if p.role in OFFICER_ROLES and p.user_id != request.user.pk],
             "units": units,
             "outcomes": [(value, label) for value, label in Inquiry.Outcome.choices if value],
         },
