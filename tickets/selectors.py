@@ -326,41 +326,44 @@ def cached_calendars(offices, *, live=None) -> dict:
     return {pk: _CALENDARS[(pk, *scope)] for pk in offices}
 
 
-def inquiry_detail(*, user, pk: int, users: dict | None = None) -> Inquiry:
+PEOPLE = ("assigned_to", "response_met_by")  # the inquiry's people the conversation names
+
+
+def inquiry_detail(*, user, pk: int, join_people: bool = True) -> Inquiry:
     """One inquiry with its thread (messages, authors, delivery state) in a fixed number of queries.
 
-    `users` (id -> user, e.g. the office's staff the page reads anyway): the assignee and the officer who met the
-    response are taken from it rather than joined (a join of eight tables costs PostgreSQL more to plan than to
-    run); those not in it are read in one query."""
+    Without `join_people` the assignee and the officer who met the response are not joined (a join of eight
+    tables costs PostgreSQL more to plan than to run): the caller attaches them (`attach_related`) from the
+    office's staff it reads anyway."""
     messages = (
         Message.objects.exclude(withheld_from=user)
         .select_related("author", "outbound")
         .prefetch_related("files")
         .order_by("created_at", "id")
     )
-    people = () if users is not None else ("assigned_to", "response_met_by")
-    inquiry = (
+    return (
         visible_inquiries(user, Inquiry.objects.all())
-        .select_related("office", "account", "requester", "ticket__unit", *people)
+        .select_related("office", "account", "requester", "ticket__unit", *(PEOPLE if join_people else ()))
         .prefetch_related(Prefetch("messages", queryset=messages))
         .get(pk=pk)
     )
-    if users is not None:
-        attach_related([inquiry], ("assigned_to", "response_met_by"), users)
-    return inquiry
 
 
-def attach_related(objects, names, known: dict) -> None:
-    """Set the foreign keys `names` (to one model) of `objects` from `known` (id -> instance), reading the ones
-    missing from it in one query, as select_related would have joined them."""
-    fields = [objects[0]._meta.get_field(name) for name in names] if objects else []
-    missing = {getattr(obj, field.attname) for obj in objects for field in fields} - known.keys() - {None}
+def attach_related(groups, known: dict) -> None:
+    """Set foreign keys as select_related would have: `groups` are (objects, field names), every field pointing
+    to one model; the instances come from `known` (id -> instance), those missing from it read in one query."""
+    groups = [(objects, [objects[0]._meta.get_field(name) for name in names]) for objects, names in groups if objects]
+    if not groups:
+        return
+    wanted = {getattr(obj, field.attname) for objects, fields in groups for obj in objects for field in fields}
+    missing = wanted - known.keys() - {None}
     if missing:
-        known = known | fields[0].related_model._base_manager.in_bulk(missing)
-    for obj in objects:
-        for field in fields:
-            value = getattr(obj, field.attname)
-            field.set_cached_value(obj, known.get(value) if value is not None else None)
+        known = known | groups[0][1][0].related_model._base_manager.in_bulk(missing)
+    for objects, fields in groups:
+        for obj in objects:
+            for field in fields:
+                value = getattr(obj, field.attname)
+                field.set_cached_value(obj, known.get(value) if value is not None else None)
 
 
 def public_thread(*, requester_id: int) -> QuerySet:

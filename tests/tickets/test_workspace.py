@@ -290,3 +290,33 @@ def test_drafts_shortcuts_and_htmx_are_served_locally(logged_in, account):
     page = logged_in.get(reverse("tickets:conversation", args=[inquiry.pk])).content.decode()
     assert "/static/vendor/htmx-2.0.11.min.js" in page and "/static/js/workspace.js" in page
     assert 'id="shortcuts"' in page and "https://" not in page.split("<body>")[0]
+
+
+def test_the_conversation_names_people_of_other_offices_in_a_fixed_number_of_queries(
+    client, officer, account, office, other_office, django_assert_max_num_queries
+):
+    """The page takes the people it names from the office's staff; those of another office (a consulted
+    colleague, an assignee who moved) are read in one query, never one each."""
+    elsewhere = [factories.StaffFactory(office=other_office, role=Role.OFFICER).user for _ in range(3)]
+    for n, user in enumerate(elsewhere):
+        user.first_name, user.last_name = f"Rekan{n}", "Jauh"
+        user.save()
+    unit = Unit.objects.create(name="Seksi Kanwil", home_office=other_office)
+    unit.offices.add(office)
+    inquiry = receive(account)
+    Inquiry.objects.filter(pk=inquiry.pk).update(assigned_to=elsewhere[0], response_met_by=elsewhere[1])
+    Consultation.objects.create(inquiry=inquiry, asked_by=officer, to_user=elsewhere[2], question="Mohon arahan")
+    Consultation.objects.create(
+        inquiry=inquiry,
+        asked_by=officer,
+        to_unit=unit,
+        question="Apakah kena cukai?",
+        answer="Ya",
+        answered_by=elsewhere[1],
+    )
+    client.force_login(officer)
+    client.get(reverse("tickets:conversation", args=[inquiry.pk]))  # the office's calendar cached from here on
+    with django_assert_max_num_queries(14):
+        page = client.get(reverse("tickets:conversation", args=[inquiry.pk])).content.decode()
+    for name in ("Rekan0 Jauh", "Rekan1 Jauh", "Rekan2 Jauh", "Seksi Kanwil", "Mohon arahan", "Apakah kena cukai?"):
+        assert name in page

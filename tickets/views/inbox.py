@@ -253,11 +253,11 @@ QUEUE_LABELS = [
 ]
 
 
-def _get_inquiry(request, pk: int, users: dict | None = None) -> Inquiry:
+def _get_inquiry(request, pk: int, join_people: bool = True) -> Inquiry:
     try:
         if pk > MAX_DB_ID:
             raise Inquiry.DoesNotExist
-        return selectors.inquiry_detail(user=request.user, pk=pk, users=users)
+        return selectors.inquiry_detail(user=request.user, pk=pk, join_people=join_people)
     except Inquiry.DoesNotExist as exc:
         raise Http404(_("No such inquiry in your office.")) from exc
 
@@ -284,8 +284,12 @@ def conversation(request, pk: int):
     # assignee, who met the response, who asked and answered a consultation) without joining them each time.
     profile = staff_profile(request.user)
     staff = _office_staff(profile.office_id if profile else None)
-    users = {p.user_id: p.user for p in staff}
-    inquiry = _get_inquiry(request, pk, users=users)
+    inquiry = _get_inquiry(request, pk, join_people=False)
+    consultations = list(Consultation.objects.filter(inquiry=inquiry))
+    selectors.attach_related(
+        [([inquiry], selectors.PEOPLE), (consultations, ("asked_by", "to_user", "answered_by"))],
+        {p.user_id: p.user for p in staff},
+    )
     _activate_zone(request.user, inquiry.office)
     form = ReplyForm()
     if request.method == "POST":
@@ -322,9 +326,7 @@ def conversation(request, pk: int):
     earlier = list(
         Inquiry.objects.filter(requester_id=inquiry.requester_id).exclude(pk=inquiry.pk).order_by("-received_at")[:10]
     )
-    consultations = list(Consultation.objects.filter(inquiry=inquiry))
-    selectors.attach_related(consultations, ("asked_by", "to_user", "answered_by"), users)
-    selectors.attach_related(consultations, ("to_unit",), {unit.pk: unit for unit in units})
+    selectors.attach_related([(consultations, ("to_unit",))], {unit.pk: unit for unit in units})
     return render(
         request,
         "tickets/conversation.html",
