@@ -280,16 +280,7 @@ def _ticket_of(inquiry: Inquiry) -> Ticket | None:
 @login_required
 def conversation(request, pk: int):
     live = inbox_version(request.user)  # first: it also reads the staff profile the permission check needs
-    # The viewer's office's staff: the colleagues to assign to or consult, and the people the page names (the
-    # assignee, who met the response, who asked and answered a consultation) without joining them each time.
-    profile = staff_profile(request.user)
-    staff = _office_staff(profile.office_id if profile else None)
-    inquiry = _get_inquiry(request, pk, join_people=False)
-    consultations = list(Consultation.objects.filter(inquiry=inquiry))
-    selectors.attach_related(
-        [([inquiry], selectors.PEOPLE), (consultations, ("asked_by", "to_user", "answered_by"))],
-        {p.user_id: p.user for p in staff},
-    )
+    inquiry = _get_inquiry(request, pk, join_people=False)  # its people are attached below, for the page
     _activate_zone(request.user, inquiry.office)
     form = ReplyForm()
     if request.method == "POST":
@@ -309,6 +300,15 @@ def conversation(request, pk: int):
             else:
                 flash.success(request, _("Reply queued for delivery."))
                 return redirect("tickets:conversation", pk=inquiry.pk)
+    # The viewer's office's staff: the colleagues to assign to or consult, and the people the page names (the
+    # assignee, who met the response, who asked and answered a consultation) without joining them each time.
+    profile = staff_profile(request.user)
+    staff = _office_staff(profile.office_id if profile else None)
+    consultations = list(Consultation.objects.filter(inquiry=inquiry))
+    selectors.attach_related(
+        [([inquiry], selectors.PEOPLE), (consultations, ("asked_by", "to_user", "answered_by"))],
+        {p.user_id: p.user for p in staff},
+    )
     now = timezone.now()
     # The office's calendar from the process's cache (one query for its counter instead of four to build it).
     calendars = selectors.cached_calendars(
