@@ -25,9 +25,9 @@ counted with CaptureQueriesContext, status 200 asserted): the inbox (`/inbox/`),
 (`?partial=1`), the at-risk and mine queues, a search by a word of the previews and by an identifier, and
 the conversation page of random inquiries of the office.
 
-Prints p50/p95/max latency, SQL time and queries per request per page, then EXPLAIN (ANALYZE, BUFFERS) of
-the queue counts, of the inbox list and its count, and of the heaviest statements of any page over the target,
-with the index or query change each finding calls for.
+Prints p50/p95/max latency, SQL time, the bench process's mean CPU time and queries per request per page, then
+EXPLAIN (ANALYZE, BUFFERS) of the queue counts, of the inbox list and its count, and of the heaviest statements
+of any page over the target, with the index or query change each finding calls for.
 Also the live refresh as the browser makes it (If-None-Match with the ETag of what it shows): with nothing
 changed (a 304), and right after a change in the office (a 200), and from them the cost of 600 officers polling
 every 4 s in cores, beside the figures of issue 17 (before, and django-helpdesk's).
@@ -817,8 +817,8 @@ def main() -> int:
 
     print(f"\nResults ({office_rows} inquiries in the office; measured in process, on a machine shared with others)")
     header = (
-        f"  {'page':34s} {'p50 ms':>7s} {'p95 ms':>7s} {'max ms':>7s} {'SQL p50':>7s} {'queries':>8s} {'rows':>9s}"
-        f"  {'target':>12s}"
+        f"  {'page':34s} {'p50 ms':>7s} {'p95 ms':>7s} {'max ms':>7s} {'SQL p50':>7s} {'CPU ms':>7s} {'queries':>8s}"
+        f" {'rows':>9s}  {'target':>12s}"
     )
     print(header)
     print("  " + "-" * (len(header) - 2))
@@ -830,7 +830,7 @@ def main() -> int:
         target = f"≤{limit_ms:.0f} ms" + (f", ≤{limit_q} q" if limit_q else "")
         print(
             f"  {row['label']:34s} {row['p50']:7.1f} {row['p95']:7.1f} {row['max']:7.1f} {row['sql_p50']:7.1f} "
-            f"{queries:>8s} {str(matches.get(row['label'], '')):>9s}  {target:>12s}{flag}"
+            f"{row['cpu']:7.1f} {queries:>8s} {str(matches.get(row['label'], '')):>9s}  {target:>12s}{flag}"
         )
     print_costs(rows)
 
