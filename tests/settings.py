@@ -31,3 +31,11 @@ else:
 import tempfile  # noqa: E402
 
 PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="helpdesk-test-private-"))  # noqa: F405
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not SQLite's shared-cache in-memory database: the browser tests' live server, its worker and the
+    # test write at once, and a shared cache answers "database table is locked" at once (the app's 503) where a
+    # file waits for its turn (WAL and the busy timeout of the settings).
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.mkdtemp(prefix="helpdesk-test-db-")) / "test.sqlite3")  # noqa: F405
+    }
