@@ -373,6 +373,7 @@ def timed_filing(ids: list[int], worker: subprocess.Popen, start, timeout: float
     hz = os.sysconf("SC_CLK_TCK")
     span = (total1 - total0) / (os.cpu_count() or 1) or 1
     return {
+        "began": began,
         "seconds": seconds,
         "wall": wall,
         "pending": pending,
@@ -479,9 +480,10 @@ def main() -> int:
 
         from channels_intake.models import OutboundMessage
 
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
         while OutboundMessage.objects.filter(status="queued").exists() and time.monotonic() < deadline:
-            time.sleep(0.5)
+            time.sleep(0.2)
+        acknowledged_after = time.monotonic() - batch["began"]
         outbox = dict(OutboundMessage.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     finally:
         stop(worker)
@@ -523,7 +525,10 @@ def main() -> int:
         f"  correctness        filed once {checked['filed_once']:,}/{len(ids):,}, lost {checked['lost']}, "
         f"duplicated {checked['duplicated']}, requesters with two open inquiries {checked['requesters_with_two_open']}"
     )
-    print(f"  acknowledgements   outbox {outbox} (delivered to the local stand-in; {StandIn.sent:,} requests)")
+    print(
+        f"  acknowledgements   outbox {outbox}, the last delivered {acknowledged_after:.1f} s after the wake "
+        f"(to the local stand-in, {StandIn.sent:,} requests; they wait while a burst is filed, 30 s at most)"
+    )
     print(f"  {'target met' if met else 'target NOT met'}")
     return 0 if met else 1
 

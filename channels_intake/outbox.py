@@ -16,7 +16,7 @@ from common.storage import private_storage
 
 from .accounts import account_credentials, base_url_for
 from .adapters import Choice, PermanentSendError, SendError, SendResult, TransientSendError, get_adapter
-from .models import OutboundMessage
+from .models import InboundEvent, OutboundMessage
 from .retrying import WHILE_DATABASE_DOWN
 from .workflow import Delivery, current_workflow
 
@@ -294,11 +294,30 @@ def deliver_outbound(outbound_id: int) -> str:
     return outcome.status
 
 
+# While the inbound log holds a backlog (a burst: at least a batch of events waiting to be filed), the entries
+# written together (the acknowledgements of a batch) wait DEFER_SECONDS at a time, at most DEFER_TIMES times:
+# the two cores file the burst first, so messages reach the inbox and their officers sooner, and the
+# acknowledgements follow (at most 30 s later). An officer's reply (``deliver_outbound``) never waits.
+DEFER_SECONDS = 2.0
+DEFER_TIMES = 15
+
+
+def inbound_backlog(at_least: int) -> bool:
+    """Whether at least ``at_least`` inbound events wait to be filed (an index read of at most that many rows)."""
+    waiting = InboundEvent.objects.filter(status=InboundEvent.Status.PENDING).values_list("pk", flat=True)
+    return len(waiting[:at_least]) >= at_least
+
+
 @shared_task(name="channels_intake.deliver_outbound_many", **WHILE_DATABASE_DOWN)
-def deliver_outbound_many(outbound_ids: list[int]) -> int:
+def deliver_outbound_many(outbound_ids: list[int], deferred: int = 0) -> int:
     """Entries written together (``outbox_enqueue_many``), delivered with ``outbox_deliver_many``; an entry to
     retry gets its own task at its time (a redelivered task leaves what was sent alone: the claim decides).
-    Returns how many were sent."""
+    During a burst they wait for the filing first (DEFER_SECONDS, at most DEFER_TIMES times). Returns how many
+    were sent."""
+    batch = int(getattr(settings, "INBOUND_FILE_BATCH", 200))
+    if deferred < DEFER_TIMES and inbound_backlog(batch):
+        deliver_outbound_many.apply_async((outbound_ids, deferred + 1), countdown=DEFER_SECONDS)
+        return 0
     outcomes = outbox_deliver_many(outbound_ids=outbound_ids)
     for outbound_id, outcome in outcomes.items():
         if outcome.status == "retry" and outcome.retry_in is not None:

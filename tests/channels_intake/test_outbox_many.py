@@ -119,3 +119,35 @@ def test_each_entry_ends_as_it_would_alone(account, telegram, django_capture_on_
     failed = Inquiry.objects.get(requester__external_id="fail-1")
     assert failed.delivery_failed_at is None
     assert later  # the survey after the delivered answer, queued for after commit
+
+
+def test_during_a_burst_the_acknowledgements_wait_for_the_filing_then_go(
+    account, telegram, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    """While at least a batch of events waits to be filed, a batch of acknowledgements waits (2 s at a time, 15
+    times at most: 30 s); without a backlog, or after the last wait, it goes."""
+    ids = acknowledged(account, ["chat-a", "chat-b"], django_capture_on_commit_callbacks)
+    settings.INBOUND_FILE_BATCH = 5
+    again = []
+    monkeypatch.setattr(deliver_outbound_many, "apply_async", lambda args, countdown: again.append((args, countdown)))
+    for n in range(5):  # a burst: a batch's worth of events waiting
+        message = {
+            "channel": "telegram",
+            "sender_id": f"burst-{n}",
+            "dedupe_key": f"b{n}",
+            "text": "Halo",
+            "sender_name": "",
+            "attachments": [],
+            "sent_at": None,
+            "recipient_id": "bot",
+        }
+        InboundEvent.objects.create(account=account, dedupe_key=f"b{n}", message=message)
+    assert deliver_outbound_many(ids) == 0
+    assert again == [((ids, 1), 2.0)] and telegram == []  # waits, nothing sent
+    assert deliver_outbound_many(ids, 15) == 2  # after the last wait it goes, backlog or not
+    assert len(telegram) == 2
+
+    with django_capture_on_commit_callbacks(execute=False):
+        assert inbound_events_file() == 5  # the burst filed: no backlog any more
+    burst = list(OutboundMessage.objects.filter(recipient_id__startswith="burst-").values_list("pk", flat=True))
+    assert deliver_outbound_many(burst) == 5 and len(again) == 1  # at once
