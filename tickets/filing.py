@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import Count, Max, Q
 
 from audit.models import AuditEvent
@@ -25,12 +26,14 @@ from common.logging import request_id_var
 from offices.selectors import office_calendar
 from sla import services as sla_services
 
+from . import live
 from .acknowledgement import acknowledgements_prepare
 from .attachments import FETCH_KINDS
 from .inquiries import _on_duty, _preview, inbound_message, inbound_message_receive
 from .models import OPEN_STATUSES, Inquiry, Message, Requester, RequesterReference
 from .references import references_found
 from .requesters import language_of
+from .selectors import cached_calendars
 from .survey import REPLY_DAYS, survey_parse
 
 
@@ -178,7 +181,7 @@ def _inquiries_open(office, fast: dict) -> tuple[list[Inquiry], object, object]:
     opening = [sender for sender in fast.values() if sender.inquiry is None]
     if not opening:
         return [], None, None
-    calendar = office_calendar(office)
+    calendar = _calendar(office)
     policy = sla_services.policy_for_office(office)
     roster = _roster(office)
     new = []
@@ -207,6 +210,19 @@ def _inquiries_open(office, fast: dict) -> tuple[list[Inquiry], object, object]:
         new.append(inquiry)
     Inquiry.objects.bulk_create(new)
     return new, calendar, policy
+
+
+def _calendar(office):
+    """The office's working calendar from the process's cache, keyed by the office's calendar counter (raised by
+    the database whenever its hours, closed or reopened dates, special hours or the national holidays change:
+    ``tickets.live``): one query instead of four and the calendar's build, for every batch of a burst."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT calendar FROM {live.TABLE} WHERE office_id = %s", [office.pk])  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:  # no counter yet (nothing changed since the counters came in): read it
+        return office_calendar(office)
+    counters = live.InboxVersion(office_id=office.pk, version=0, calendar=row[0])
+    return cached_calendars([office], live=counters)[office.pk]
 
 
 def _roster(office) -> list[list]:

@@ -18,7 +18,7 @@ from audit.models import AuditEvent
 from channels_intake import inbound
 from channels_intake.inbound import inbound_event_process, inbound_events_file, inbound_wake
 from channels_intake.models import InboundEvent
-from offices.models import Role
+from offices.models import Role, WeeklyHours
 from tests import factories
 from tickets import lifecycle
 from tickets.models import Inquiry, Message, Requester, RequesterReference
@@ -236,6 +236,9 @@ def test_a_batch_leaves_exactly_what_filing_each_event_alone_leaves(world):
 @pytest.mark.parametrize("size", [50, 200])
 def test_a_batch_costs_the_same_few_queries_whatever_its_size(world, size, django_assert_max_num_queries):
     accounts = list(world["accounts"].values())
+    first = accounts[0]  # a first message of the burst: its batch reads the office's calendar into the process
+    InboundEvent.objects.create(account=first, dedupe_key="warm", message=neutral(first.kind, "warm", "warm", "Halo"))
+    assert inbound_events_file() == 1
     for n in range(size):  # each of size / 2 requesters writes twice, on one of the four platforms
         sender = n % (size // 2)
         account = accounts[sender % len(accounts)]
@@ -244,13 +247,14 @@ def test_a_batch_costs_the_same_few_queries_whatever_its_size(world, size, djang
             account=account, dedupe_key=key, message=neutral(account.kind, f"burst-{sender}", key, "Halo")
         )
     # Claim 4 (oldest event, its office, the office's accounts, the batch), on PostgreSQL the senders' advisory
-    # locks and the look for their older events elsewhere 2, requesters 2, open inquiries 1, calendar 4 and
-    # policy 2, roster 1, the inquiries 1, the acknowledgements' outbox 1 and privacy moments 1, the messages 1,
-    # audit 1, marking processed 1, savepoints 4: 27 for any size on PostgreSQL. SQLite splits a bulk INSERT
-    # at its limit of 999 variables (an inquiry has about 50 columns): up to 12 more at 200.
-    with django_assert_max_num_queries(27 if connection.vendor == "postgresql" else 25 + 12):
+    # locks and the look for their older events elsewhere 2, requesters 2, open inquiries 1, the calendar's
+    # counter 1 (the calendar is kept in the process) and policy 2, roster 1, the inquiries 1, the
+    # acknowledgements' outbox 1 and privacy moments 1, the messages 1, audit 1, marking processed 1, savepoints
+    # 4: 24 for any size on PostgreSQL. SQLite splits a bulk INSERT at its limit of 999 variables (an inquiry has
+    # about 50 columns): up to 12 more at 200.
+    with django_assert_max_num_queries(24 if connection.vendor == "postgresql" else 22 + 12):
         assert inbound_events_file(limit=size) == size
-    assert Message.objects.filter(direction="in", text="Halo").count() == size
+    assert Message.objects.filter(direction="in", text="Halo").count() == size + 1
     assert Inquiry.objects.filter(requester__external_id__startswith="burst-").count() == size // 2
 
 
@@ -362,3 +366,24 @@ def test_filers_at_once_share_the_log_keep_each_senders_order_and_open_one_inqui
             .values_list("text", flat=True)
         )
         assert texts == [f"pesan {k}" for k in range(n, 360, 6)]
+
+
+@time_machine.travel(MON_10 + timedelta(minutes=1), tick=False)
+def test_a_change_of_the_office_hours_reaches_the_next_batch(world):
+    """The batch filer keeps each office's calendar in the process, keyed by the office's calendar counter: a
+    change of its hours (raised by the database) gives the next batch the new calendar, not the kept one."""
+    office, account = world["office"], world["accounts"]["telegram"]
+
+    def file_one(sender: str):
+        InboundEvent.objects.create(
+            account=account, dedupe_key=sender, message=neutral("telegram", sender, sender, "Halo")
+        )
+        InboundEvent.objects.filter(dedupe_key=sender).update(received_at=MON_10)
+        assert inbound_events_file() == 1
+        return Inquiry.objects.get(requester__external_id=sender).response_due
+
+    before = file_one("cal-1")
+    assert before.astimezone(WIB).date() == MON_10.date()  # open on Monday: answered the same day
+    WeeklyHours.objects.filter(office=office, weekday=MON_10.weekday()).delete()  # closed on Mondays from now
+    after = file_one("cal-2")
+    assert after.astimezone(WIB).date() > MON_10.date()  # the next working day
