@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Count, Max, Q
+from django.db.models import Q
 
 from audit.models import AuditEvent
 from channels_intake.workflow import InboundItem
@@ -29,7 +29,7 @@ from sla import services as sla_services
 from . import live
 from .acknowledgement import acknowledgements_prepare
 from .attachments import FETCH_KINDS
-from .inquiries import _on_duty, _preview, inbound_message, inbound_message_receive
+from .inquiries import _preview, inbound_message, inbound_message_receive, officers_by_load
 from .models import OPEN_STATUSES, Inquiry, Message, Requester, RequesterReference
 from .references import references_found
 from .requesters import language_of
@@ -228,11 +228,8 @@ def _calendar(office):
 def _roster(office) -> list[list]:
     """The office's on-duty officers as [open load, last assigned receipt or None, user id] (one query), the
     order ``pick_officer`` ranks them by."""
-    rows = _on_duty(office).annotate(
-        load=Count("user__assigned_inquiries", filter=Q(user__assigned_inquiries__status__in=OPEN_STATUSES)),
-        last=Max("user__assigned_inquiries__received_at"),
-    )
-    return [[row["load"], row["last"], row["user_id"]] for row in rows.values("load", "last", "user_id")]
+    rows = officers_by_load(office).values_list("load", "last", "user_id")
+    return [list(row) for row in rows]
 
 
 def _messages_store(office, fast: dict, acknowledgements: dict[int, Message]) -> None:

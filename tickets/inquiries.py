@@ -142,18 +142,24 @@ def first_assigned(at: datetime):
     return Coalesce(F("assigned_at"), Value(at))
 
 
-def pick_officer(*, office, with_count: bool = False):
-    """Round-robin among the office's on-duty officers, weighted by open load: the fewest open inquiries first,
-    then the one assigned longest ago. With `with_count`: (the officer or None, how many are on duty)."""
-    candidates = (
+def officers_by_load(office):
+    """The office's on-duty officers' staff profiles with their open load (`load`) and their latest assigned
+    receipt (`last`), in the order the round-robin takes them: the fewest open inquiries first, then the one
+    assigned longest ago."""
+    return (
         _on_duty(office)
         .annotate(
             load=Count("user__assigned_inquiries", filter=Q(user__assigned_inquiries__status__in=OPEN_STATUSES)),
             last=Max("user__assigned_inquiries__received_at"),
         )
-        .select_related("user")
         .order_by("load", F("last").asc(nulls_first=True), "user_id")
     )
+
+
+def pick_officer(*, office, with_count: bool = False):
+    """Round-robin among the office's on-duty officers, weighted by open load: the fewest open inquiries first,
+    then the one assigned longest ago. With `with_count`: (the officer or None, how many are on duty)."""
+    candidates = officers_by_load(office).select_related("user")
     if with_count:
         ranked = list(candidates.annotate(duty_count=Window(Count("pk")))[:1])
         return (ranked[0].user, ranked[0].duty_count) if ranked else (None, 0)
