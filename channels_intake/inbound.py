@@ -22,6 +22,7 @@ from common.logging import request_id_var
 from .adapters import InboundMessage, get_adapter
 from .adapters.base import storable_text
 from .models import ChannelAccount, InboundDelivery, InboundEvent
+from .outbox import HOLD_SECONDS, deliveries_held
 from .retrying import DATABASE_DOWN, WHILE_DATABASE_DOWN
 from .workflow import InboundItem, current_workflow
 
@@ -309,30 +310,36 @@ def inbound_drain(*, slot: int = 0, budget: float | None = None) -> int:
     """File batches until nothing is pending (``inbound_events_file``), for at most ``budget`` seconds, then queue
     the next drain. A full batch wakes the drain of the next slot, so each worker process files while a burst
     lasts. Releases the wake on the way out and looks once more, so an event logged while it stopped is never
-    left to the re-drive. Returns how many events it went through."""
+    left to the re-drive. While its batches are full (a burst), the deliveries of the acknowledgements it writes
+    wait until a batch is not, or until it stops, HOLD_SECONDS at most (``outbox.deliveries_held``): the cores
+    file first. Returns how many events it went through."""
     budget = DRAIN_SECONDS if budget is None else budget
     started = time.monotonic()
     total = 0
     key = WAKE_KEY % slot
     try:
-        while True:
-            done = inbound_events_file()
-            total += done
-            if done >= _file_batch_size() and slot + 1 < _filers():
-                inbound_wake(slot + 1)
-            if done == 0:
-                cache.delete(key)
+        with deliveries_held() as held:
+            while True:
                 done = inbound_events_file()
                 total += done
+                full = done >= _file_batch_size()
+                if held.ids and (not full or held.age() >= HOLD_SECONDS):
+                    held.release()
+                if full and slot + 1 < _filers():
+                    inbound_wake(slot + 1)
                 if done == 0:
+                    cache.delete(key)
+                    done = inbound_events_file()
+                    total += done
+                    if done == 0:
+                        return total
+                    if not cache.add(key, 1, timeout=WAKE_TTL):
+                        return total  # another drain of this slot took over
+                if time.monotonic() - started >= budget:
+                    cache.delete(key)
+                    inbound_wake(slot)
                     return total
-                if not cache.add(key, 1, timeout=WAKE_TTL):
-                    return total  # another drain of this slot took over
-            if time.monotonic() - started >= budget:
-                cache.delete(key)
-                inbound_wake(slot)
-                return total
-            cache.touch(key, WAKE_TTL)
+                cache.touch(key, WAKE_TTL)
     except BaseException:
         cache.delete(key)
         raise

@@ -2,6 +2,10 @@
 (and its tasks)."""
 
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,12 +15,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from common.aftercommit import on_commit, task_on_commit
 from common.logging import request_id_var
 from common.storage import private_storage
 
 from .accounts import account_credentials, base_url_for
 from .adapters import Choice, PermanentSendError, SendError, SendResult, TransientSendError, get_adapter
-from .models import InboundEvent, OutboundMessage
+from .models import OutboundMessage
 from .retrying import WHILE_DATABASE_DOWN
 from .workflow import Delivery, current_workflow
 
@@ -294,30 +299,77 @@ def deliver_outbound(outbound_id: int) -> str:
     return outcome.status
 
 
-# While the inbound log holds a backlog (a burst: at least a batch of events waiting to be filed), the entries
-# written together (the acknowledgements of a batch) wait DEFER_SECONDS at a time, at most DEFER_TIMES times:
-# the two cores file the burst first, so messages reach the inbox and their officers sooner, and the
-# acknowledgements follow (at most 30 s later). An officer's reply (``deliver_outbound``) never waits.
-DEFER_SECONDS = 2.0
-DEFER_TIMES = 15
+# Entries written together are delivered in tasks of this many (one broker round trip each; the worker's
+# processes share them).
+DELIVERY_BATCH = 20
+
+# A burst's filer (``inbound.inbound_drain``) holds the deliveries of the acknowledgements it writes while it
+# files full batches, at most HOLD_SECONDS: the two cores file the burst first, so messages reach the inbox and
+# their officers sooner, and the acknowledgements follow. Outside a burst (a batch not full) they go at once; an
+# officer's reply (``deliver_outbound``) is never held.
+HOLD_SECONDS = 30.0
+
+_holding: ContextVar["HeldDeliveries | None"] = ContextVar("outbox_holding", default=None)
 
 
-def inbound_backlog(at_least: int) -> bool:
-    """Whether at least ``at_least`` inbound events wait to be filed (an index read of at most that many rows)."""
-    waiting = InboundEvent.objects.filter(status=InboundEvent.Status.PENDING).values_list("pk", flat=True)
-    return len(waiting[:at_least]) >= at_least
+class HeldDeliveries:
+    """The committed entries whose delivery waits until ``release`` (``deliveries_held``)."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.since: float | None = None
+
+    def add(self, ids: list[int]) -> None:
+        if self.since is None:
+            self.since = time.monotonic()
+        self.ids.extend(ids)
+
+    def age(self) -> float:
+        """Seconds since the oldest entry held (0 when none is)."""
+        return 0.0 if self.since is None else time.monotonic() - self.since
+
+    def release(self) -> int:
+        """Queue the held entries, DELIVERY_BATCH per task; a broker outage leaves them to the outbox's re-drive
+        (they are committed). Returns how many were released."""
+        ids, self.ids, self.since = self.ids, [], None
+        for first in range(0, len(ids), DELIVERY_BATCH):
+            chunk = ids[first : first + DELIVERY_BATCH]
+            try:
+                deliver_outbound_many.delay(chunk)
+            except Exception:
+                logger.exception("could not queue %d outbox deliveries; the re-drive sends them", len(chunk))
+        return len(ids)
+
+
+@contextmanager
+def deliveries_held() -> Iterator[HeldDeliveries]:
+    """Inside, ``deliveries_queue`` holds the entries it is given (once their transaction commits) instead of
+    queueing them; they are released on the way out, or earlier by the caller (``HeldDeliveries.release``)."""
+    held = HeldDeliveries()
+    token = _holding.set(held)
+    try:
+        yield held
+    finally:
+        _holding.reset(token)
+        held.release()
+
+
+def deliveries_queue(outbound_ids: list[int]) -> None:
+    """Deliver these new entries after the current transaction commits, DELIVERY_BATCH per task (or hold them,
+    inside ``deliveries_held``)."""
+    held = _holding.get()
+    if held is not None:
+        on_commit(lambda: held.add(outbound_ids), what="held outbox deliveries")
+        return
+    for first in range(0, len(outbound_ids), DELIVERY_BATCH):
+        task_on_commit(deliver_outbound_many, outbound_ids[first : first + DELIVERY_BATCH])
 
 
 @shared_task(name="channels_intake.deliver_outbound_many", **WHILE_DATABASE_DOWN)
-def deliver_outbound_many(outbound_ids: list[int], deferred: int = 0) -> int:
+def deliver_outbound_many(outbound_ids: list[int]) -> int:
     """Entries written together (``outbox_enqueue_many``), delivered with ``outbox_deliver_many``; an entry to
     retry gets its own task at its time (a redelivered task leaves what was sent alone: the claim decides).
-    During a burst they wait for the filing first (DEFER_SECONDS, at most DEFER_TIMES times). Returns how many
-    were sent."""
-    batch = int(getattr(settings, "INBOUND_FILE_BATCH", 200))
-    if deferred < DEFER_TIMES and inbound_backlog(batch):
-        deliver_outbound_many.apply_async((outbound_ids, deferred + 1), countdown=DEFER_SECONDS)
-        return 0
+    Returns how many were sent."""
     outcomes = outbox_deliver_many(outbound_ids=outbound_ids)
     for outbound_id, outcome in outcomes.items():
         if outcome.status == "retry" and outcome.retry_in is not None:

@@ -25,7 +25,7 @@ from .adapters import reply_window as adapter_reply_window
 from .adapters.base import storable_text
 from .inbound import inbound_event_process, inbound_events_store, process_inbound, split_inbound_delivery
 from .models import ChannelAccount, InboundDelivery, InboundEvent, OutboundMessage
-from .outbox import deliver_outbound, deliver_outbound_many
+from .outbox import deliver_outbound, deliveries_queue
 
 # --- Inbound -------------------------------------------------------------------------------------------------
 # inbound_events_store (the one INSERT of a delivery's messages) lives beside the worker, which also calls it to
@@ -205,11 +205,6 @@ def outbox_enqueue(
     return outbound
 
 
-# Entries written together are delivered in tasks of this many (one broker round trip each; both worker
-# processes share them).
-DELIVERY_BATCH = 20
-
-
 @dataclass(frozen=True)
 class OutboxEntry:
     """One message for ``outbox_enqueue_many`` (the fields of ``outbox_enqueue``)."""
@@ -224,7 +219,8 @@ class OutboxEntry:
 
 def outbox_enqueue_many(entries: list[OutboxEntry]) -> list[OutboundMessage]:
     """Put many text messages in the outbox in one INSERT (inside the caller's transaction), in order; the worker
-    delivers them after commit, DELIVERY_BATCH per task. The caller keeps the entries, as with ``outbox_enqueue``."""
+    delivers them after commit (``outbox.deliveries_queue``). The caller keeps the entries, as with
+    ``outbox_enqueue``."""
     if not entries:
         return []
     now = timezone.now()
@@ -242,8 +238,7 @@ def outbox_enqueue_many(entries: list[OutboxEntry]) -> list[OutboundMessage]:
             for entry in entries
         ]
     )
-    for first in range(0, len(rows), DELIVERY_BATCH):  # a broker outage: the outbox's re-drive sends them
-        task_on_commit(deliver_outbound_many, [row.pk for row in rows[first : first + DELIVERY_BATCH]])
+    deliveries_queue([row.pk for row in rows])  # a broker outage: the outbox's re-drive sends them
     return rows
 
 

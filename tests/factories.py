@@ -121,3 +121,20 @@ def response_due(inquiry):
     """The inquiry's response due time as stored now."""
     inquiry.refresh_from_db()
     return inquiry.response_due
+
+
+def pending_event(account, *, sender: str, key: str, text: str = "Halo", recipient: str = "bot"):
+    """An accepted text message of ``account``'s platform waiting in the inbound log, as a webhook logs it."""
+    from channels_intake.models import InboundEvent
+
+    message = {
+        "channel": {"meta": "messenger"}.get(account.kind, account.kind),
+        "sender_id": sender,
+        "dedupe_key": key,
+        "text": text,
+        "sender_name": "",
+        "attachments": [],
+        "sent_at": None,
+        "recipient_id": recipient,
+    }
+    return InboundEvent.objects.create(account=account, dedupe_key=key, message=message)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from werkzeug import Response
 
 from channels_intake.inbound import inbound_events_file
-from channels_intake.models import InboundEvent, OutboundMessage
+from channels_intake.models import OutboundMessage
 from channels_intake.outbox import deliver_outbound_many, outbox_deliver_many
 from tests import factories
 from tickets.models import Inquiry, Message, TargetStatus
@@ -60,17 +60,7 @@ def account(office):
 def acknowledged(account, senders, capture) -> list[int]:
     """New inquiries from these senders, filed as a batch: their acknowledgements wait in the outbox."""
     for n, sender in enumerate(senders):
-        message = {
-            "channel": "telegram",
-            "sender_id": sender,
-            "dedupe_key": f"u{n}",
-            "text": "Halo",
-            "sender_name": "",
-            "attachments": [],
-            "sent_at": None,
-            "recipient_id": "bot",
-        }
-        InboundEvent.objects.create(account=account, dedupe_key=f"u{n}", message=message)
+        factories.pending_event(account, sender=sender, key=f"u{n}")
     with capture(execute=False) as queued:
         assert inbound_events_file() == len(senders)
     assert len(queued) == 1 + (len(senders) > 20)  # the acknowledgements' delivery tasks, 20 entries a task
@@ -119,35 +109,3 @@ def test_each_entry_ends_as_it_would_alone(account, telegram, django_capture_on_
     failed = Inquiry.objects.get(requester__external_id="fail-1")
     assert failed.delivery_failed_at is None
     assert later  # the survey after the delivered answer, queued for after commit
-
-
-def test_during_a_burst_the_acknowledgements_wait_for_the_filing_then_go(
-    account, telegram, django_capture_on_commit_callbacks, settings, monkeypatch
-):
-    """While at least a batch of events waits to be filed, a batch of acknowledgements waits (2 s at a time, 15
-    times at most: 30 s); without a backlog, or after the last wait, it goes."""
-    ids = acknowledged(account, ["chat-a", "chat-b"], django_capture_on_commit_callbacks)
-    settings.INBOUND_FILE_BATCH = 5
-    again = []
-    monkeypatch.setattr(deliver_outbound_many, "apply_async", lambda args, countdown: again.append((args, countdown)))
-    for n in range(5):  # a burst: a batch's worth of events waiting
-        message = {
-            "channel": "telegram",
-            "sender_id": f"burst-{n}",
-            "dedupe_key": f"b{n}",
-            "text": "Halo",
-            "sender_name": "",
-            "attachments": [],
-            "sent_at": None,
-            "recipient_id": "bot",
-        }
-        InboundEvent.objects.create(account=account, dedupe_key=f"b{n}", message=message)
-    assert deliver_outbound_many(ids) == 0
-    assert again == [((ids, 1), 2.0)] and telegram == []  # waits, nothing sent
-    assert deliver_outbound_many(ids, 15) == 2  # after the last wait it goes, backlog or not
-    assert len(telegram) == 2
-
-    with django_capture_on_commit_callbacks(execute=False):
-        assert inbound_events_file() == 5  # the burst filed: no backlog any more
-    burst = list(OutboundMessage.objects.filter(recipient_id__startswith="burst-").values_list("pk", flat=True))
-    assert deliver_outbound_many(burst) == 5 and len(again) == 1  # at once

@@ -1,0 +1,110 @@
+"""During a burst the filer holds the deliveries of the acknowledgements it writes (``outbox.deliveries_held``):
+while its batches are full, the two cores file the burst first and the acknowledgements follow when a batch is
+not full, when the filer stops, or after HOLD_SECONDS at most. Outside a burst nothing waits. Only committed
+entries are released; a broker outage at the release leaves them queued for the outbox's re-drive."""
+
+import logging
+
+import pytest
+from django.db import transaction
+
+from channels_intake import inbound
+from channels_intake.models import InboundEvent, OutboundMessage
+from channels_intake.outbox import DELIVERY_BATCH, deliver_outbound_many, deliveries_held, outbox_redrive
+from channels_intake.services import OutboxEntry, outbox_enqueue_many
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)  # each batch commits, as in the worker
+
+
+@pytest.fixture
+def account(settings):
+    settings.SOCIAL_ACKNOWLEDGEMENT = True
+    settings.INBOUND_FILE_BATCH = 5
+    settings.INBOUND_FILERS = 1
+    office = factories.OfficeFactory()
+    return factories.ChannelAccountFactory(office=office, kind="telegram", slug="tg-held", external_id="bot")
+
+
+def log(account, count: int) -> None:
+    for n in range(count):
+        factories.pending_event(account, sender=f"chat-{n}", key=f"u{n}")
+
+
+def pending() -> int:
+    return InboundEvent.objects.filter(status=InboundEvent.Status.PENDING).count()
+
+
+@pytest.fixture
+def released(monkeypatch):
+    """The delivery tasks queued: (ids, events still pending then, batches filed by then)."""
+    monkeypatch.setattr(inbound.file_inbound, "delay", lambda slot: None)
+    calls = []
+    real_file = inbound.inbound_events_file
+
+    def counted(**kwargs):
+        calls.append(1)
+        return real_file(**kwargs)
+
+    monkeypatch.setattr(inbound, "inbound_events_file", counted)
+    queued = []
+    monkeypatch.setattr(deliver_outbound_many, "delay", lambda ids: queued.append((list(ids), pending(), len(calls))))
+    return queued
+
+
+def released_ids(queued) -> list[int]:
+    return sorted(pk for ids, _pending, _calls in queued for pk in ids)
+
+
+def test_in_a_burst_the_acknowledgements_wait_until_a_batch_is_not_full(account, released):
+    log(account, 12)  # batches of 5, 5, 2
+    assert inbound.inbound_drain(slot=0) == 12
+    assert released_ids(released) == sorted(OutboundMessage.objects.values_list("pk", flat=True))
+    assert OutboundMessage.objects.count() == 12  # one acknowledgement per new inquiry
+    assert {(still, batches) for _ids, still, batches in released} == {(0, 3)}  # after the third, partial batch
+    assert all(len(ids) <= DELIVERY_BATCH for ids, _pending, _calls in released)
+
+
+def test_outside_a_burst_they_go_right_after_their_batch(account, released):
+    log(account, 3)  # one batch, not full
+    assert inbound.inbound_drain(slot=0) == 3
+    assert len(released_ids(released)) == 3
+    assert {batches for _ids, _still, batches in released} == {1}  # before the drain's last looks
+
+
+def test_they_wait_hold_seconds_at_most(account, released, monkeypatch):
+    monkeypatch.setattr(inbound, "HOLD_SECONDS", 0.0)
+    log(account, 12)
+    assert inbound.inbound_drain(slot=0) == 12
+    assert [(len(ids), still) for ids, still, _batches in released] == [(5, 7), (5, 2), (2, 0)]  # batch by batch
+
+
+def test_only_committed_entries_are_released(account, released):
+    def entry(recipient):
+        return OutboxEntry(account=account, recipient_id=recipient, sender_id="", text="Halo")
+
+    with deliveries_held() as held:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            outbox_enqueue_many([entry("lost-1"), entry("lost-2")])
+            raise RuntimeError
+        with transaction.atomic():
+            kept = outbox_enqueue_many([entry("kept-1")])
+        assert held.ids == [kept[0].pk] and released == []  # held, not queued
+    assert released_ids(released) == [kept[0].pk]  # released on the way out
+    assert not OutboundMessage.objects.filter(recipient_id__startswith="lost").exists()
+
+
+def test_a_broker_outage_at_the_release_leaves_them_to_the_redrive(account, monkeypatch, caplog):
+    monkeypatch.setattr(inbound.file_inbound, "delay", lambda slot: None)
+
+    def down(ids):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(deliver_outbound_many, "delay", down)
+    log(account, 3)
+    with caplog.at_level(logging.ERROR, logger="channels_intake.outbox"):
+        assert inbound.inbound_drain(slot=0) == 3  # the filing stands
+    assert "re-drive" in caplog.text
+    assert InboundEvent.objects.filter(status=InboundEvent.Status.PROCESSED).count() == 3
+    queued = set(OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED).values_list("pk", flat=True))
+    assert len(queued) == 3 and set(outbox_redrive()) == queued
