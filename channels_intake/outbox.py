@@ -318,8 +318,14 @@ class HeldDeliveries:
     def __init__(self) -> None:
         self.ids: list[int] = []
         self.since: float | None = None
+        self.closed = False
 
     def add(self, ids: list[int]) -> None:
+        """Hold committed entries; once the hold is over (an outer transaction committed after it), queue them."""
+        if self.closed:
+            self.ids.extend(ids)
+            self.release()
+            return
         if self.since is None:
             self.since = time.monotonic()
         self.ids.extend(ids)
@@ -351,6 +357,7 @@ def deliveries_held() -> Iterator[HeldDeliveries]:
         yield held
     finally:
         _holding.reset(token)
+        held.closed = True
         held.release()
 
 

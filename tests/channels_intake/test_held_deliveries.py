@@ -79,19 +79,29 @@ def test_they_wait_hold_seconds_at_most(account, released, monkeypatch):
     assert [(len(ids), still) for ids, still, _batches in released] == [(5, 7), (5, 2), (2, 0)]  # batch by batch
 
 
-def test_only_committed_entries_are_released(account, released):
-    def entry(recipient):
-        return OutboxEntry(account=account, recipient_id=recipient, sender_id="", text="Halo")
+def entry(account, recipient):
+    return OutboxEntry(account=account, recipient_id=recipient, sender_id="", text="Halo")
 
+
+def test_only_committed_entries_are_released(account, released):
     with deliveries_held() as held:
         with pytest.raises(RuntimeError), transaction.atomic():
-            outbox_enqueue_many([entry("lost-1"), entry("lost-2")])
+            outbox_enqueue_many([entry(account, "lost-1"), entry(account, "lost-2")])
             raise RuntimeError
         with transaction.atomic():
-            kept = outbox_enqueue_many([entry("kept-1")])
+            kept = outbox_enqueue_many([entry(account, "kept-1")])
         assert held.ids == [kept[0].pk] and released == []  # held, not queued
     assert released_ids(released) == [kept[0].pk]  # released on the way out
     assert not OutboundMessage.objects.filter(recipient_id__startswith="lost").exists()
+
+
+def test_entries_committed_after_the_hold_ended_are_queued_at_once(account, released):
+    """A drain inside a caller's transaction: its entries commit after its hold is over, and go then."""
+    with transaction.atomic():
+        with deliveries_held():
+            kept = outbox_enqueue_many([entry(account, "outer-1")])
+        assert released == []  # not committed yet
+    assert released_ids(released) == [kept[0].pk]
 
 
 def test_a_broker_outage_at_the_release_leaves_them_to_the_redrive(account, monkeypatch, caplog):
