@@ -65,6 +65,29 @@ def acknowledgement_text(*, inquiry: Inquiry, with_privacy: bool, calendar=None,
         return "\n\n".join(parts)
 
 
+def _minute(moment):
+    return moment.replace(second=0, microsecond=0) if moment is not None else None
+
+
+def _text_key(inquiry: Inquiry, with_privacy: bool, calendar) -> tuple | None:
+    """Everything ``acknowledgement_text`` reads of an inquiry, at the minute its labels show (``inquiry_promise``:
+    the due time, the late arrival's closing of that day, the opening an inquiry from outside hours waits for;
+    the offices' zones are whole hours from UTC, so a UTC minute is a local one); None without the calendar."""
+    if calendar is None:
+        return None
+    start = inquiry.effective_start
+    waits = start if start and start > inquiry.received_at else None
+    return (
+        inquiry.requester.language or "id",
+        with_privacy,
+        inquiry.office_id,
+        inquiry.paused_at is None,
+        _minute(inquiry.response_due),
+        calendar.localize(inquiry.received_at).date() if inquiry.late_arrival else None,
+        _minute(waits),
+    )
+
+
 def acknowledgement_send(*, inquiry: Inquiry) -> Message | None:
     """Acknowledge a new inquiry on its social channel (inside the filing transaction, after the requester's
     message is stored). None when the channel is not acknowledged or its reply window is closed."""
@@ -100,12 +123,16 @@ def acknowledgements_prepare(
     if not due:
         return {}
     first_time = {inquiry.requester_id for inquiry in due if inquiry.requester.privacy_notice_at is None}
-    texts = [
-        acknowledgement_text(
-            inquiry=inquiry, with_privacy=inquiry.requester_id in first_time, calendar=calendar, policy=policy
-        )
-        for inquiry in due
-    ]
+    texts, shared = [], {}  # a burst's inquiries of one minute get one text: it is formatted once
+    for inquiry in due:
+        with_privacy = inquiry.requester_id in first_time
+        key = _text_key(inquiry, with_privacy, calendar)
+        text = shared.get(key) if key is not None else None
+        if text is None:
+            text = acknowledgement_text(inquiry=inquiry, with_privacy=with_privacy, calendar=calendar, policy=policy)
+            if key is not None:
+                shared[key] = text
+        texts.append(text)
     entries = []
     for inquiry, text in zip(due, texts, strict=True):
         requester = inquiry.requester
