@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from common.aftercommit import on_commit, task_on_commit
+from common.aftercommit import on_commit
 from common.logging import request_id_var
 from common.storage import private_storage
 
@@ -323,8 +323,7 @@ class HeldDeliveries:
     def add(self, ids: list[int]) -> None:
         """Hold committed entries; once the hold is over (an outer transaction committed after it), queue them."""
         if self.closed:
-            self.ids.extend(ids)
-            self.release()
+            _queue_now(ids)
             return
         if self.since is None:
             self.since = time.monotonic()
@@ -338,13 +337,18 @@ class HeldDeliveries:
         """Queue the held entries, DELIVERY_BATCH per task; a broker outage leaves them to the outbox's re-drive
         (they are committed). Returns how many were released."""
         ids, self.ids, self.since = self.ids, [], None
-        for first in range(0, len(ids), DELIVERY_BATCH):
-            chunk = ids[first : first + DELIVERY_BATCH]
-            try:
-                deliver_outbound_many.delay(chunk)
-            except Exception:
-                logger.exception("could not queue %d outbox deliveries; the re-drive sends them", len(chunk))
+        _queue_now(ids)
         return len(ids)
+
+
+def _queue_now(outbound_ids: list[int]) -> None:
+    """Queue committed entries, DELIVERY_BATCH per task; a broker outage leaves them to the outbox's re-drive."""
+    for first in range(0, len(outbound_ids), DELIVERY_BATCH):
+        chunk = outbound_ids[first : first + DELIVERY_BATCH]
+        try:
+            deliver_outbound_many.delay(chunk)
+        except Exception:
+            logger.exception("could not queue %d outbox deliveries; the re-drive sends them", len(chunk))
 
 
 @contextmanager
@@ -367,9 +371,8 @@ def deliveries_queue(outbound_ids: list[int]) -> None:
     held = _holding.get()
     if held is not None:
         on_commit(lambda: held.add(outbound_ids), what="held outbox deliveries")
-        return
-    for first in range(0, len(outbound_ids), DELIVERY_BATCH):
-        task_on_commit(deliver_outbound_many, outbound_ids[first : first + DELIVERY_BATCH])
+    else:
+        on_commit(lambda: _queue_now(outbound_ids), what="outbox deliveries")
 
 
 @shared_task(name="channels_intake.deliver_outbound_many", **WHILE_DATABASE_DOWN)
