@@ -178,7 +178,13 @@ def inbound_events_file(*, limit: int | None = None, received_before: datetime |
     the others are filed). A worker killed mid-batch commits nothing: the events stay pending and are claimed
     again. ``received_before``: only events logged before then (the re-drive). Returns how many events it
     went through (0: nothing pending)."""
-    limit = limit or _file_batch_size()
+    return _file_next_batch(limit=limit or _file_batch_size(), received_before=received_before)[0]
+
+
+def _file_next_batch(*, limit: int, received_before: datetime | None) -> tuple[int, int]:
+    """``inbound_events_file``'s work; returns (events gone through, events claimed). Fewer are gone through
+    than claimed when senders are left out to keep their order (``_in_sender_order``): the drain tells a full
+    batch (a burst) by the claim."""
     pending = InboundEvent.objects.filter(status=InboundEvent.Status.PENDING)
     if received_before is not None:
         pending = pending.filter(received_at__lt=received_before)
@@ -187,7 +193,7 @@ def inbound_events_file(*, limit: int | None = None, received_before: datetime |
             pending.select_for_update(skip_locked=True).order_by("received_at", "id").values_list("account_id").first()
         )
         if first is None:
-            return 0
+            return 0, 0
         office_id = ChannelAccount.objects.filter(pk=first[0]).values_list("office_id", flat=True).first()
         accounts = {
             account.pk: account
@@ -209,9 +215,10 @@ def inbound_events_file(*, limit: int | None = None, received_before: datetime |
             )
             for event in events
         ]
+        claimed = len(items)
         items = _in_sender_order(pending, items)
         if not items:
-            return 0
+            return 0, claimed
         events = [event for event in events if event.pk in {item.event_id for item in items}]
         try:
             with transaction.atomic():
@@ -227,7 +234,7 @@ def inbound_events_file(*, limit: int | None = None, received_before: datetime |
             )
             for event in events:
                 inbound_event_process(event_id=event.pk)
-            return len(events)
+            return len(events), claimed
         InboundEvent.objects.filter(pk__in=[event.pk for event in events]).update(
             status=InboundEvent.Status.PROCESSED, processed_at=timezone.now(), attempts=F("attempts") + 1, error=""
         )
@@ -235,7 +242,7 @@ def inbound_events_file(*, limit: int | None = None, received_before: datetime |
         token = request_id_var.set(item.request_id) if item.request_id else None
         logger.info("%s inbound event %s of account %s filed", item.account.kind, item.event_id, item.account.slug)
         _reset(token)
-    return len(events)
+    return len(events), claimed
 
 
 def _sender_key(account_id: int, sender_id: str) -> int:
@@ -247,17 +254,27 @@ def _sender_key(account_id: int, sender_id: str) -> int:
 def _in_sender_order(pending, items: list[InboundItem]) -> list[InboundItem]:
     """Keep each sender's messages in the order received when two filers work on one office (PostgreSQL).
 
-    Locks the batch's senders (advisory locks, in key order: filers never wait on each other in a cycle), then
-    looks for their events still pending outside this batch (another filer's claim, which raced this one): a
-    sender's events from the first such one on are left out, to be claimed again once it is filed, so nobody's
-    later message is filed before an earlier one. Without a concurrent filer nothing is left out. SQLite has one
-    writer at a time: nothing to do."""
+    Locks the batch's senders (advisory locks held to the end of the transaction), then looks for their events
+    still pending outside this batch (another filer's claim, which raced this one): a sender's events from the
+    first such one on are left out, to be claimed again once it is filed, so nobody's later message is filed
+    before an earlier one. A sender another filer is filing now (its lock is taken) is left out of this batch
+    whole rather than waited for: two filers of one office in a burst share some senders in nearly every pair of
+    batches, and waiting would make the second wait for the first's whole batch. Only when every sender of the
+    batch is taken does it wait for their locks (in key order: filers never wait on each other in a cycle).
+    Without a concurrent filer nothing is left out. SQLite has one writer at a time: nothing to do."""
     if connection.vendor != "postgresql" or not items:
         return items
-    senders = {(item.account.pk, item.message.sender_id) for item in items}
-    keys = sorted({_sender_key(*sender) for sender in senders})
+    keyed = {sender: _sender_key(*sender) for sender in {(item.account.pk, item.message.sender_id) for item in items}}
+    keys = sorted(set(keyed.values()))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", [keys])
+        cursor.execute("SELECT k FROM unnest(%s::bigint[]) AS k WHERE NOT pg_try_advisory_xact_lock(k)", [keys])
+        taken = {row[0] for row in cursor.fetchall()}
+        if taken and len(taken) == len(keys):  # nothing free: wait as one filer behind the other
+            cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", [keys])
+            taken = set()
+    if taken:
+        items = [item for item in items if keyed[(item.account.pk, item.message.sender_id)] not in taken]
+    senders = {sender for sender, key in keyed.items() if key not in taken}
     latest = max(item.received_at for item in items)
     others = (
         pending.filter(account_id__in={item.account.pk for item in items}, received_at__lte=latest)
@@ -320,9 +337,9 @@ def inbound_drain(*, slot: int = 0, budget: float | None = None) -> int:
     try:
         with deliveries_held() as held:
             while True:
-                done = inbound_events_file()
+                done, claimed = _file_next_batch(limit=_file_batch_size(), received_before=None)
                 total += done
-                full = done >= _file_batch_size()
+                full = claimed >= _file_batch_size()
                 if held.ids and (not full or held.age() >= HOLD_SECONDS):
                     held.release()
                 if full and slot + 1 < _filers():

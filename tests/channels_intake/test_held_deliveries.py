@@ -40,13 +40,13 @@ def released(monkeypatch):
     """The delivery tasks queued: (ids, events still pending then, batches filed by then)."""
     monkeypatch.setattr(inbound.file_inbound, "delay", lambda slot: None)
     calls = []
-    real_file = inbound.inbound_events_file
+    real_file = inbound._file_next_batch  # each batch claimed, the drain's last looks included
 
     def counted(**kwargs):
         calls.append(1)
         return real_file(**kwargs)
 
-    monkeypatch.setattr(inbound, "inbound_events_file", counted)
+    monkeypatch.setattr(inbound, "_file_next_batch", counted)
     queued = []
     monkeypatch.setattr(deliver_outbound_many, "delay", lambda ids: queued.append((list(ids), pending(), len(calls))))
     return queued

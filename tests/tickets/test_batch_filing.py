@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Q
 
 import tickets.references
@@ -366,6 +366,125 @@ def test_filers_at_once_share_the_log_keep_each_senders_order_and_open_one_inqui
             .values_list("text", flat=True)
         )
         assert texts == [f"pesan {k}" for k in range(n, 360, 6)]
+
+
+class SenderLock:
+    """Another filer in the middle of its batch, as seen from this one: a second connection holding the advisory
+    lock of one sender (``_sender_key``) in an open transaction, until ``release``."""
+
+    def __init__(self, account, sender: str):
+        self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        self.connection.inc_thread_sharing()  # a drain's thread may release it
+        self.connection.set_autocommit(False)
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [inbound._sender_key(account.pk, sender)])
+
+    def release(self) -> None:
+        if self.connection.connection is not None:
+            self.connection.rollback()
+            self.connection.close()
+
+
+def waiting_for_advisory_locks() -> int:
+    looker = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with looker.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            return cursor.fetchone()[0]
+    finally:
+        looker.close()
+
+
+def texts_of(account, sender: str) -> list[str]:
+    return list(
+        Message.objects.filter(inquiry__account=account, inquiry__requester__external_id=sender)
+        .order_by("pk")
+        .values_list("text", flat=True)
+    )
+
+
+@pytest.fixture
+def two_senders_account(postgres):
+    office = factories.OfficeFactory(auto_assign=False)
+    account = factories.ChannelAccountFactory(office=office, kind="telegram", slug="tg-locks")
+    for n, sender in enumerate(["a", "b", "c", "a", "b", "c"]):
+        key = f"l-{n}"
+        InboundEvent.objects.create(account=account, dedupe_key=key, message=neutral("telegram", sender, key, f"{n}"))
+    return account
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_another_filer_is_filing_is_left_out_of_the_batch_not_waited_for(two_senders_account):
+    """Two filers of one office in a burst share a sender or two in nearly every pair of batches; waiting for
+    the other's whole batch would file one batch at a time. The shared sender waits, the rest is filed now."""
+    account = two_senders_account
+    other = SenderLock(account, "a")
+    done: list = []
+    filer = threading.Thread(
+        target=lambda: (done.append(inbound._file_next_batch(limit=200, received_before=None)), connection.close())
+    )
+    try:
+        filer.start()
+        filer.join(20)  # a bound for a filer that would wait, not a measure: it returns at once
+        assert done == [(4, 6)]  # gone through 4 of the 6 claimed, while the other still holds "a"
+        assert texts_of(account, "a") == []
+        assert texts_of(account, "b") == ["1", "4"] and texts_of(account, "c") == ["2", "5"]
+    finally:
+        other.release()
+        filer.join(20)
+    assert inbound_events_file() == 2
+    assert texts_of(account, "a") == ["0", "3"]
+    assert InboundEvent.objects.filter(account=account, status="pending").count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_of_senders_all_being_filed_elsewhere_waits_for_them(two_senders_account):
+    """Only senders another filer holds: nothing could be filed now, so the filer waits behind the other (it
+    does not spin nor return empty-handed while events are pending)."""
+    account = two_senders_account
+    InboundEvent.objects.filter(account=account, message__sender_id__in=["b", "c"]).delete()
+    other = SenderLock(account, "a")
+    filed: list = []
+    filer = threading.Thread(target=lambda: (filed.append(inbound_events_file()), connection.close()))
+    try:
+        filer.start()
+        for _ in range(500):  # until the filer waits for the lock (a bounded poll of pg_locks, not a timed wait)
+            if waiting_for_advisory_locks() or not filer.is_alive():
+                break
+            threading.Event().wait(0.01)
+        assert filer.is_alive() and waiting_for_advisory_locks() == 1 and filed == []
+    finally:
+        other.release()
+    filer.join(30)
+    assert filed == [2] and texts_of(account, "a") == ["0", "3"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_drain_counts_a_batch_with_senders_left_out_as_full(two_senders_account, settings, monkeypatch):
+    """A burst is told by the batch claimed, not by the events filed: a batch that left a sender to another
+    filer is still full, so the drain wakes the next filer and keeps the acknowledgements' deliveries held."""
+    settings.INBOUND_FILE_BATCH = 3
+    settings.INBOUND_FILERS = 2
+    account = two_senders_account
+    other = SenderLock(account, "a")
+    woken: list[int] = []
+
+    def wake(slot: int = 0) -> bool:
+        woken.append(slot)
+        other.release()  # the other filer commits once the next one is woken
+        return True
+
+    monkeypatch.setattr(inbound, "inbound_wake", wake)
+    drained: list = []
+    drain = threading.Thread(target=lambda: (drained.append(inbound.inbound_drain(slot=0)), connection.close()))
+    try:
+        drain.start()
+        drain.join(30)
+    finally:
+        other.release()
+        drain.join(30)
+    assert woken[:1] == [1] and drained == [6]
+    assert [texts_of(account, sender) for sender in "abc"] == [["0", "3"], ["1", "4"], ["2", "5"]]
 
 
 @time_machine.travel(MON_10 + timedelta(minutes=1), tick=False)
