@@ -50,6 +50,12 @@ DRAIN_SECONDS = 20.0
 # should the worker die, and the minute's re-drive files whatever such a death left.
 WAKE_KEY = "inbound:filer:%d"
 WAKE_TTL = 60
+# After a batch that was not full (a stream of messages rather than a backlog), a worker's drain waits this long
+# before it claims again (setting INBOUND_DRAIN_LINGER, seconds), so the stream's next events are filed together:
+# a batch has a fixed cost of some twenty queries, and at a few hundred webhooks a second a drain looking again
+# at once would file them twenty at a time, taking from the web the cores the webhooks need. The first message
+# after a quiet spell is filed at once; a drain run inline (eager tasks) never waits.
+DRAIN_LINGER = 0.2
 
 
 def inbound_events_store(
@@ -323,13 +329,22 @@ def inbound_wake(slot: int = 0) -> bool:
     return True
 
 
-def inbound_drain(*, slot: int = 0, budget: float | None = None) -> int:
+def _linger_seconds() -> float:
+    return max(0.0, float(getattr(settings, "INBOUND_DRAIN_LINGER", DRAIN_LINGER)))
+
+
+def _linger(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def inbound_drain(*, slot: int = 0, budget: float | None = None, linger: float = 0.0) -> int:
     """File batches until nothing is pending (``inbound_events_file``), for at most ``budget`` seconds, then queue
     the next drain. A full batch wakes the drain of the next slot, so each worker process files while a burst
     lasts. Releases the wake on the way out and looks once more, so an event logged while it stopped is never
     left to the re-drive. While its batches are full (a burst), the deliveries of the acknowledgements it writes
     wait until a batch is not, or until it stops, HOLD_SECONDS at most (``outbox.deliveries_held``): the cores
-    file first. Returns how many events it went through."""
+    file first. ``linger``: seconds to wait after a batch that was not full before claiming again (the worker's
+    drain: DRAIN_LINGER). Returns how many events it went through."""
     budget = DRAIN_SECONDS if budget is None else budget
     started = time.monotonic()
     total = 0
@@ -357,6 +372,8 @@ def inbound_drain(*, slot: int = 0, budget: float | None = None) -> int:
                     inbound_wake(slot)
                     return total
                 cache.touch(key, WAKE_TTL)
+                if linger and done and not full:
+                    _linger(linger)
     except BaseException:
         cache.delete(key)
         raise
@@ -517,10 +534,11 @@ def process_inbound_batch(event_ids: list[int]) -> int:
     return sum(1 for event_id in event_ids if inbound_event_process(event_id=event_id))
 
 
-@shared_task(name="channels_intake.file_inbound", **WHILE_DATABASE_DOWN)
-def file_inbound(slot: int = 0) -> int:
-    """Drain the inbound log in batches (``inbound_drain``), woken by ``inbound_wake``."""
-    return inbound_drain(slot=slot)
+@shared_task(name="channels_intake.file_inbound", bind=True, **WHILE_DATABASE_DOWN)
+def file_inbound(self, slot: int = 0) -> int:
+    """Drain the inbound log in batches (``inbound_drain``), woken by ``inbound_wake``; run inline (eager), it
+    never lingers."""
+    return inbound_drain(slot=slot, linger=0.0 if self.request.is_eager else _linger_seconds())
 
 
 @shared_task(name="channels_intake.split_delivery", **WHILE_DATABASE_DOWN)

@@ -487,6 +487,67 @@ def test_a_drain_counts_a_batch_with_senders_left_out_as_full(two_senders_accoun
     assert [texts_of(account, sender) for sender in "abc"] == [["0", "3"], ["1", "4"], ["2", "5"]]
 
 
+def stream(account, monkeypatch, arrivals: list[int]) -> list[float]:
+    """A stream of messages while a drain files: during each linger of the drain the next count of ``arrivals``
+    is logged (the clock does not move: ``_linger`` is replaced, and records what it was asked to wait)."""
+    monkeypatch.setattr(inbound.file_inbound, "delay", lambda slot: None)
+    waits: list[float] = []
+    logged = iter(arrivals)
+
+    def linger(seconds: float) -> None:
+        waits.append(seconds)
+        for _ in range(next(logged, 0)):
+            n = InboundEvent.objects.count()
+            InboundEvent.objects.create(
+                account=account, dedupe_key=f"s-{n}", message=neutral("telegram", f"s-{n}", f"s-{n}", "Halo")
+            )
+
+    monkeypatch.setattr(inbound, "_linger", linger)
+    return waits
+
+
+def batches_filed() -> list[int]:
+    """Events per batch, in order (a batch marks its events processed in one UPDATE, at one instant)."""
+    sizes: dict = {}
+    for processed_at in InboundEvent.objects.order_by("processed_at", "pk").values_list("processed_at", flat=True):
+        sizes[processed_at] = sizes.get(processed_at, 0) + 1
+    return list(sizes.values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_drain_in_a_stream_waits_after_a_batch_that_was_not_full_and_files_what_came_together(
+    postgres, settings, monkeypatch
+):
+    settings.INBOUND_FILE_BATCH = 5
+    office = factories.OfficeFactory(auto_assign=False)
+    account = factories.ChannelAccountFactory(office=office, kind="telegram", slug="tg-stream")
+    waits = stream(account, monkeypatch, [4, 7])  # 4 come during the first wait, 7 during the second
+    InboundEvent.objects.create(account=account, dedupe_key="first", message=neutral("telegram", "f", "first", "Hi"))
+    assert inbound.inbound_drain(slot=0, linger=0.2) == 12
+    # The first message at once (1), the 4 of the first wait together, then 7: a full batch (5) is followed at
+    # once by the rest (2), then one more wait finds nothing new and the drain ends.
+    assert batches_filed() == [1, 4, 5, 2]
+    assert waits == [0.2, 0.2, 0.2]
+    assert InboundEvent.objects.filter(status="pending").count() == 0
+
+
+def test_a_drain_does_not_wait_when_nothing_was_pending_nor_when_told_not_to(world, monkeypatch):
+    account = world["accounts"]["telegram"]
+    waits = stream(account, monkeypatch, [])
+    assert inbound.inbound_drain(slot=0, linger=0.2) == 0 and waits == []  # nothing pending: no wait
+    InboundEvent.objects.create(account=account, dedupe_key="one", message=neutral("telegram", "o", "one", "Hi"))
+    assert inbound.inbound_drain(slot=0) == 1 and waits == []  # linger 0 (the default, an eager task's)
+
+
+def test_the_worker_task_lingers_and_an_eager_one_does_not(world, settings, monkeypatch):
+    settings.INBOUND_DRAIN_LINGER = 0.3
+    seen = []
+    monkeypatch.setattr(inbound, "inbound_drain", lambda **kwargs: seen.append(kwargs) or 0)
+    inbound.file_inbound.delay(0)  # the suite runs tasks eagerly: inline, in a request or a test
+    inbound.file_inbound.run(1)  # what a worker runs (not eager)
+    assert seen == [{"slot": 0, "linger": 0.0}, {"slot": 1, "linger": 0.3}]
+
+
 @time_machine.travel(MON_10 + timedelta(minutes=1), tick=False)
 def test_a_change_of_the_office_hours_reaches_the_next_batch(world):
     """The batch filer keeps each office's calendar in the process, keyed by the office's calendar counter: a
