@@ -14,9 +14,10 @@ What it does:
 2. Creates one office (``office_create``) and a channel account per webhook kind (meta, whatsapp,
    telegram, x) with known secrets (``channel_account_create``).
 3. Starts one Celery worker (``celery -A helpdesk worker --concurrency 2``, running during the load as in
-   production) and gunicorn on a free loopback port, and waits for ``/healthz``. Default gunicorn setup:
-   gunicorn.conf.py's (one gthread worker per core x 8 threads with keep-alive, the best of those tried on 2
-   cores; sync workers cannot keep a connection alive and gave fewer answers per second).
+   production, at the CPU priority the product gives it: WORKER_NICE, 10 below the web's by default) and
+   gunicorn on a free loopback port, and waits for ``/healthz``. Default gunicorn setup: gunicorn.conf.py's
+   (one gthread worker per core x 8 threads with keep-alive, the best of those tried on 2 cores; sync workers
+   cannot keep a connection alive and gave fewer answers per second).
 4. Sends ``--warmup`` unique webhooks untimed (lazy imports, a database connection per thread), then posts
    ``--requests`` webhooks from ``--concurrency`` persistent HTTP/1.1 connections (a raw asyncio client: no
    dependency, little CPU; latency is send -> full response, a reconnect included). Bodies are the fixtures
@@ -659,9 +660,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--worker-nice",
         type=int,
-        default=0,
+        default=None,
         metavar="N",
-        help="run the Celery worker under nice -n N (the web first: filing may lag, a webhook answer may not)",
+        help="the worker's WORKER_NICE (default: the setting's, 10: the web first, filing may lag, a webhook "
+        "answer may not; 0: the same priority as the web)",
     )
     parser.add_argument(
         "--no-filing",
@@ -916,8 +918,11 @@ def main() -> int:
         setup = f"{args.workers} gthread worker(s) x {args.threads} threads, keep-alive 5 s"
     celery = [str(VENV_BIN / "celery"), "-A", "helpdesk", "worker", "--concurrency", "2", "-l", "WARNING"]
     celery += ["-n", f"bench-intake-{os.getpid()}@%h"]
-    if args.worker_nice:
-        celery = ["nice", "-n", str(args.worker_nice), *celery]
+    if args.worker_nice is not None:
+        os.environ["WORKER_NICE"] = str(args.worker_nice)
+    from django.conf import settings as django_settings  # the worker reads the same settings
+
+    worker_nice = int(os.environ["WORKER_NICE"]) if "WORKER_NICE" in os.environ else django_settings.WORKER_NICE
 
     logs = Path(tempfile.mkdtemp(prefix="bench-intake-"))
     web = worker = None
@@ -965,7 +970,7 @@ def main() -> int:
         server_accepted = sum(a for a in results.accepted if a > 0)
 
         during = "started after the load" if args.worker_stopped else "running during the load"
-        during += f", nice {args.worker_nice}" if args.worker_nice else ""
+        during += f", WORKER_NICE {worker_nice}"
         print(f"gunicorn            {setup}; celery worker --concurrency 2 ({during})")
         print(f"database            {DB_NAME} (synchronous_commit={db_info['synchronous_commit']}); broker {REDIS_URL}")
         print(

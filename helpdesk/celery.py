@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import before_task_publish, task_postrun, task_prerun, worker_ready
+from celery.signals import before_task_publish, celeryd_init, task_postrun, task_prerun, worker_ready
 
 from common.logging import request_id_var
 
@@ -36,6 +36,19 @@ app.conf.beat_schedule = {
     # Daily: the package revises dates during the year (an estimated Islamic date moves to the decreed one).
     "holidays-sync": {"task": "offices.load_holidays", "schedule": crontab(minute=0, hour=1)},
 }
+
+
+@celeryd_init.connect
+def yield_the_cpu_to_the_web(sender=None, **kwargs) -> None:
+    """The worker (``celery worker``: its main process, before the pool forks, so every child too) runs at a lower
+    CPU priority than the web (setting WORKER_NICE, default 10): where both share the cores, as on a 2-core
+    office server, a webhook's 200 and an officer's page come first and the filing of a burst takes the cycles
+    they leave. Nothing changes where the worker has its own machine."""
+    from django.conf import settings
+
+    niceness = int(getattr(settings, "WORKER_NICE", 0))
+    if niceness > 0 and hasattr(os, "nice"):
+        os.nice(niceness)
 
 
 @worker_ready.connect

@@ -199,6 +199,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The worker's CPU priority below the web's (``nice``, 0 to 19; helpdesk.celery): on a machine both share, a burst
+# being filed never slows the webhooks' answers or the officers' pages. 0 leaves it as started.
+WORKER_NICE = env.int("WORKER_NICE", default=10)
 
 # How often beat re-drives what a broker outage or a killed worker left behind (inbound events waiting at least
 # this long, replies due), in seconds.
@@ -207,6 +210,9 @@ REDRIVE_SECONDS = env.int("REDRIVE_SECONDS", default=60)
 # with at most this many drains at once (one worker process each).
 INBOUND_FILE_BATCH = env.int("INBOUND_FILE_BATCH", default=200)
 INBOUND_FILERS = env.int("INBOUND_FILERS", default=2)
+# Seconds a worker's drain waits after a batch that was not full before it claims again (a stream's next
+# messages are filed together; channels_intake.inbound.DRAIN_LINGER). 0: claim again at once.
+INBOUND_DRAIN_LINGER = env.float("INBOUND_DRAIN_LINGER", default=0.2)
 # /healthz answers 503 when the oldest inbound event waiting to be filed, or the oldest reply due for delivery,
 # has waited longer than this (a stalled worker or broker).
 HEALTH_STALL_SECONDS = env.int("HEALTH_STALL_SECONDS", default=600)
