@@ -51,6 +51,11 @@ def browser(monkeypatch):
         )
         yield browser
         browser.close()
+        # The test's ORM calls ran while Playwright's loop was running: a database connection of that context,
+        # which pytest-django never closes; left open, it blocks the DROP of the test database at the end.
+        from django.db import connection
+
+        connection.close()
 
 
 @pytest.fixture
