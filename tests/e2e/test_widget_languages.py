@@ -48,8 +48,6 @@ def fresh_connection():
     # Playwright's sync API runs the body in a greenlet with a database connection of its own; an earlier e2e test
     # may have left it terminated on PostgreSQL (close_worker_connections): check it before the first query.
     connection.close_if_unusable_or_obsolete()
-    yield
-    connection.close()  # that connection is not the test database's teardown's: left open, it blocks the DROP
 
 
 def open_widget(browser, base, office, language):  # noqa: F811
