@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.handlers.exception import response_for_exception
 from django.core.signals import setting_changed
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, get_urlconf, resolve
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -145,18 +145,75 @@ class LeanWebhookMiddleware:
         with translation.override(language):
             request.LANGUAGE_CODE = translation.get_language()
             try:
-                response = match.func(request, *match.args, **match.kwargs)
+                response = _with_lazy_health_check(match.func, request, *match.args, **match.kwargs)
             except Exception as exc:  # noqa: BLE001 - as the handler around each middleware would
                 response = response_for_exception(request, exc)
         return finish(request, response, language, session_accessed=False)
 
 
+class _FirstStatement:
+    """An execute wrapper that notes whether the request's first statement failed."""
+
+    __slots__ = ("count", "first_failed")
+
+    def __init__(self):
+        self.count = 0
+        self.first_failed = False
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        try:
+            return execute(sql, params, many, context)
+        except Exception:
+            if self.count == 1:
+                self.first_failed = True
+            raise
+
+
+def _with_lazy_health_check(view, request, *args, **kwargs):
+    """Run the webhook view without the ``SELECT 1`` that CONN_HEALTH_CHECKS sends before a request's first
+    statement on a kept connection (one round trip of the two a webhook costs): the first statement is the check.
+    If it fails because the kept connection is dead (PostgreSQL restarted since), nothing was done yet: the
+    connection is closed and the view runs once more on a new one, as Django's check would have had it. Any
+    other failure, or one after the first statement, goes up as before."""
+    from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.connection is None or not connection.health_check_enabled or connection.health_check_done:
+        return view(request, *args, **kwargs)  # a new connection, or no check to spare: as Django would
+    connection.health_check_done = True
+    first = _FirstStatement()
+    try:
+        with connection.execute_wrapper(first):
+            return view(request, *args, **kwargs)
+    except (OperationalError, InterfaceError):
+        # Retried only when nothing can have been written: no statement ran (a cursor refused on a connection
+        # psycopg2 knows is closed) or the first one failed; and only when the connection is in fact dead.
+        if first.count > 1 or (first.count == 1 and not first.first_failed) or connection.is_usable():
+            raise
+    connection.close()
+    return view(request, *args, **kwargs)
+
+
+_MATCHES: dict[tuple, object] = {}
+
+
 def _match(request, view_name: str):
+    """The path's resolver match when it is ``view_name``'s, else None; remembered per path (both callers'
+    paths are few: one webhook per channel account, one inbox), in a bounded table dropped when settings change."""
+    key = (get_urlconf(), request.path_info, view_name)
+    if key in _MATCHES:
+        return _MATCHES[key]
     try:
         match = resolve(request.path_info)
     except Resolver404:
-        return None
-    return match if match.view_name == view_name else None
+        match = None
+    if match is not None and match.view_name != view_name:
+        match = None
+    if len(_MATCHES) >= 512:  # paths a client made up: keep the memory bounded
+        _MATCHES.clear()
+    _MATCHES[key] = match
+    return match
 
 
 @lru_cache(maxsize=4)
@@ -219,6 +276,7 @@ def _csp_headers(path: str) -> list[tuple[str, str]]:
 
 def _settings_changed(**kwargs) -> None:
     _CSP.clear()
+    _MATCHES.clear()
     _session_store_of.cache_clear()
 
 

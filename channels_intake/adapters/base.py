@@ -144,9 +144,19 @@ class InboundMessage:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe; ``InboundMessage.from_dict(m.to_dict()) == m``."""
-        data = asdict(self)
-        data["sent_at"] = self.sent_at.isoformat() if self.sent_at is not None else None
-        return data
+        # By hand rather than dataclasses.asdict (which deep-copies every value): one per accepted webhook message.
+        return {
+            "dedupe_key": self.dedupe_key,
+            "sender_id": self.sender_id,
+            "sender_name": self.sender_name,
+            "text": self.text,
+            "sent_at": self.sent_at.isoformat() if self.sent_at is not None else None,
+            "recipient_id": self.recipient_id,
+            "channel": self.channel,
+            "attachments": tuple(asdict(attachment) for attachment in self.attachments),
+            "reply_to_id": self.reply_to_id,
+            "language": self.language,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> InboundMessage:

@@ -1,5 +1,6 @@
 """The adapter registry and the pieces every adapter shares (text splitting, message round trips)."""
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 
@@ -93,6 +94,10 @@ def test_inbound_message_round_trips_through_json():
 
     assert data["sent_at"] == "2026-01-02T03:04:05.678000+00:00"
     assert InboundMessage.from_dict(data) == message
+    # to_dict is written out by hand (the webhook's hot path): it must name every field, as asdict would.
+    expected = dataclasses.asdict(message) | {"sent_at": "2026-01-02T03:04:05.678000+00:00"}
+    assert message.to_dict() == expected
+    assert list(message.to_dict()) == [f.name for f in dataclasses.fields(InboundMessage)]
 
 
 def test_inbound_message_without_timestamp_round_trips():

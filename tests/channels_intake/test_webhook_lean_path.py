@@ -1,13 +1,19 @@
 """Webhook POSTs go straight to their view (helpdesk.early.LeanWebhookMiddleware): the same answers, headers and
 queries as through the full middleware stack, whatever the outcome."""
 
+import json
+import time
+
+import psycopg2
 import pytest
+from django.db import connection
 from django.test import override_settings
 
 from channels_intake import adapters
 from channels_intake.models import InboundEvent
 from helpdesk.metrics import REQUESTS
 from tests.channels_intake.test_webhooks import accounts, body_of, post  # noqa: F401 - a fixture
+from tests.conftest import need_service
 
 FULL_STACK = override_settings(WEBHOOK_LEAN_PATH=False)
 
@@ -106,3 +112,97 @@ def test_lean_answers_are_counted_under_the_webhook_route(client, accounts):  # 
     before = counter._value.get()
     assert post(client, "meta", body_of("meta", "messenger_text.json")).status_code == 200
     assert counter._value.get() == before + 1
+
+
+# --- The kept connection's health check -------------------------------------------------------------------------
+def _meta_body(n: int) -> bytes:
+    payload = json.loads(body_of("meta", "messenger_text.json"))
+    payload["entry"][0]["messaging"][0]["message"]["mid"] = f"m_lazy_check_{n}"
+    return json.dumps(payload).encode()
+
+
+@pytest.fixture
+def checked_connection(transactional_db):
+    """PostgreSQL with CONN_HEALTH_CHECKS on, as in production; each request starts with the check not yet done
+    (the test client does not send request_started to close_old_connections, so it is reset by hand)."""
+    need_service(connection.vendor == "postgresql", "DATABASE_URL is not PostgreSQL")
+    enabled = connection.health_check_enabled
+    connection.health_check_enabled = True
+    yield connection
+    connection.health_check_enabled = enabled
+
+
+def _spy_is_usable(monkeypatch) -> list:
+    calls = []
+    real = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: calls.append(1) or real())
+    return calls
+
+
+def _terminate_backend() -> None:
+    """Kill the backend of the test's kept connection from another session, as a PostgreSQL restart would."""
+    pid = connection.connection.get_backend_pid()
+    with psycopg2.connect(**connection.get_connection_params()) as other, other.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        for _ in range(100):
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the backend did not go away")
+
+
+def test_a_webhook_on_a_kept_connection_sends_no_select_1(client, accounts, checked_connection, monkeypatch):  # noqa: F811
+    assert post(client, "meta", _meta_body(0)).status_code == 200  # the account cached, the connection kept
+    calls = _spy_is_usable(monkeypatch)
+    connection.health_check_done = False
+    answer = post(client, "meta", _meta_body(1))
+    assert answer.status_code == 200 and answer.json()["accepted"] == 1
+    assert calls == []  # its first statement was the check
+    with FULL_STACK:
+        connection.health_check_done = False
+        assert post(client, "meta", _meta_body(2)).json()["accepted"] == 1
+    assert calls == [1]  # the full stack checks first, as Django does
+
+
+@pytest.mark.parametrize("lean", [True, False])
+def test_a_webhook_on_a_dead_kept_connection_is_stored_on_a_new_one(client, accounts, checked_connection, lean):  # noqa: F811
+    assert post(client, "meta", _meta_body(0)).status_code == 200
+    _terminate_backend()
+    connection.health_check_done = False
+    with override_settings(WEBHOOK_LEAN_PATH=lean):
+        answer = post(client, "meta", _meta_body(1))
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["accepted"] == 1
+    assert InboundEvent.objects.filter(dedupe_key="m_lazy_check_1").count() == 1
+
+
+def test_a_first_statement_failing_on_a_live_connection_is_not_run_again(client, accounts, checked_connection):  # noqa: F811
+    """A statement cancelled by its timeout (an OperationalError) on a connection that works: the webhook answers
+    503 (the platform retries) and the view ran once."""
+    assert post(client, "meta", _meta_body(0)).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE SEQUENCE lazy_check_runs;"
+            "CREATE FUNCTION lazy_check_slow() RETURNS trigger AS $$ BEGIN PERFORM nextval('lazy_check_runs'); "
+            "PERFORM pg_sleep(2); RETURN NEW; END; $$ LANGUAGE plpgsql;"
+            "CREATE TRIGGER lazy_check_slow BEFORE INSERT ON channels_intake_inboundevent "
+            "FOR EACH ROW EXECUTE FUNCTION lazy_check_slow();"
+            "SET statement_timeout = '200ms'"
+        )
+    try:
+        connection.health_check_done = False
+        client.raise_request_exception = False
+        answer = post(client, "meta", _meta_body(1))
+        assert answer.status_code == 503 and answer.json()["error"]["code"] == "unavailable"
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
+            cursor.execute("SELECT last_value FROM lazy_check_runs")
+            assert cursor.fetchone()[0] == 1
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SET statement_timeout = 0; DROP TRIGGER lazy_check_slow ON channels_intake_inboundevent; "
+                "DROP FUNCTION lazy_check_slow(); DROP SEQUENCE lazy_check_runs"
+            )
+    assert not InboundEvent.objects.filter(dedupe_key="m_lazy_check_1").exists()
