@@ -1,4 +1,4 @@
-# The production image: gunicorn for the web, the same image for the Celery worker and beat.
+# The production image: Granian for the web (helpdesk/serve.py), the same image for the Celery worker and beat.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
@@ -14,4 +14,4 @@ RUN python scripts/compile_translations.py \
 
 USER helpdesk
 EXPOSE 8000
-CMD ["gunicorn", "helpdesk.wsgi:application", "--config", "gunicorn.conf.py"]
+CMD ["python", "-m", "helpdesk.serve"]

@@ -1,10 +1,10 @@
-"""Benchmark: signed webhooks of all four kinds posted concurrently to the app under gunicorn + PostgreSQL.
+"""Benchmark: signed webhooks of all four kinds posted concurrently to the app under its web server + PostgreSQL.
 
 Run from the repository root (PostgreSQL at 127.0.0.1:5432 with trust auth for `postgres`, Redis at
 127.0.0.1:6379):
 
-    .venv/bin/python bench/intake.py [--requests 6000] [--concurrency 16] [--workers N]
-        [--worker-class gthread|sync] [--threads 8] [--warmup 200] [--drain-timeout 300] [--redrive-leftovers]
+    .venv/bin/python bench/intake.py [--requests 6000] [--concurrency 16] [--server granian|gunicorn]
+        [--workers N] [--threads N] [--warmup 200] [--drain-timeout 300] [--redrive-leftovers]
 
 What it does:
 
@@ -15,9 +15,10 @@ What it does:
    telegram, x) with known secrets (``channel_account_create``).
 3. Starts one Celery worker (``celery -A helpdesk worker --concurrency 2``, running during the load as in
    production, at the CPU priority the product gives it: WORKER_NICE, 10 below the web's by default) and
-   gunicorn on a free loopback port, and waits for ``/healthz``. Default gunicorn setup: gunicorn.conf.py's
-   (one gthread worker per core x 8 threads with keep-alive, the best of those tried on 2 cores; sync workers
-   cannot keep a connection alive and gave fewer answers per second).
+   the web server on a free loopback port, and waits for ``/healthz``. By default production's:
+   ``python -m helpdesk.serve`` (Granian, one worker per core, twice the cores plus one threads each, keep-alive,
+   the access log on). ``--server gunicorn`` runs gunicorn 27 instead (gthread workers with keep-alive, the best
+   gunicorn setup tried on 2 cores; sync workers cannot keep a connection alive), for the comparison.
 4. Sends ``--warmup`` unique webhooks untimed (lazy imports, a database connection per thread), then posts
    ``--requests`` webhooks from ``--concurrency`` persistent HTTP/1.1 connections (a raw asyncio client: no
    dependency, little CPU; latency is send -> full response, a reconnect included). Bodies are the fixtures
@@ -32,7 +33,7 @@ What it does:
    pending in-process and counts again, for information.
 
 Prints requests, duplicates sent, accepted/s (200 answers per second of load wall time), p50/p95/p99/max
-latency (send → full response), non-200 answers, lost, duplicated and the gunicorn setup. Exits 0 when
+latency (send → full response), non-200 answers, lost, duplicated and the web server's setup. Exits 0 when
 lost == duplicated == 0 and every answer was 200, else 1 (2 when the environment is not usable).
 Target on a 2-core machine (issue 17): at least 1,000 accepted/s with p99 under 50 ms.
 ``--worker-stopped`` starts the Celery worker only after the load: the webhooks measured alone, then drained
@@ -40,7 +41,7 @@ and checked the same way.
 
 ``--large N`` (another mode): one signed Meta delivery holding N messages (Meta batches many ``entry`` and
 ``messaging`` items in one POST; ``--per-entry`` messages per entry, 10 by default: 10,000 in 2.6 MB), posted
-once to the same gunicorn + worker setup. Prints the time to the 200 (target < 2 s; before the raw delivery was
+once to the same web server + worker setup. Prints the time to the 200 (target < 2 s; before the raw delivery was
 stored whole: 39 s), the time until the worker has split it into inbound events and the time until every
 message is filed as a ``Message`` (before: about 10 minutes), then posts the same body again (a platform's
 retry: must add nothing) and checks lost = duplicated = 0.
@@ -316,7 +317,7 @@ def start(cmd: list[str], log: Path) -> subprocess.Popen:
 def stop(proc: subprocess.Popen | None, grace: float = 15.0) -> None:
     if proc is None or proc.poll() is not None:
         return
-    proc.send_signal(signal.SIGTERM)  # gunicorn: graceful stop; celery: warm shutdown
+    proc.send_signal(signal.SIGTERM)  # the web server: graceful stop; celery: warm shutdown
     try:
         proc.wait(grace)
     except subprocess.TimeoutExpired:
@@ -329,7 +330,7 @@ def wait_healthy(port: int, proc: subprocess.Popen, log: Path, timeout: float = 
     last = "no answer"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}:\n{tail(log)}")
+            raise RuntimeError(f"the web server exited with {proc.returncode}:\n{tail(log)}")
         conn = http.client.HTTPConnection(HOST, port, timeout=5)
         try:
             conn.request("GET", "/healthz")
@@ -397,9 +398,9 @@ def bench_backends() -> tuple[set[int], int | None]:
 @dataclass
 class CpuShare:
     busy: float  # cores busy, all processes
-    bench: float  # gunicorn, celery, the client, the live PostgreSQL backends of the bench database, Redis
+    bench: float  # the web server, celery, the client, the live PostgreSQL backends of the bench database, Redis
     others: float  # other live processes (other sessions on a shared machine)
-    web_seconds: float  # CPU seconds of gunicorn (master and workers) over the interval
+    web_seconds: float  # CPU seconds of the web server (main process and workers) over the interval
     others_top: str
     gone: float  # processes that exited meanwhile (short-lived PostgreSQL backends, other sessions) and kernel
     sessions: int | None  # PostgreSQL sessions opened on the bench database
@@ -633,14 +634,15 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=6000)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)")
     parser.add_argument(
-        "--worker-class",
-        choices=["gthread", "sync"],
-        default=None,
-        help="gunicorn worker class (default: gunicorn.conf.py's, gthread)",
+        "--server",
+        choices=["granian", "gunicorn"],
+        default="granian",
+        help="granian: production's web server (python -m helpdesk.serve, the default); gunicorn: gunicorn 27's "
+        "gthread workers with keep-alive on the same app, for comparison (pip install gunicorn==27.0.1 first)",
     )
-    parser.add_argument("--threads", type=int, default=None, help="threads per gthread worker (default: the conf's)")
+    parser.add_argument("--workers", type=int, default=None, help="web worker processes (default: helpdesk.serve's)")
+    parser.add_argument("--threads", type=int, default=None, help="threads per worker (default: helpdesk.serve's)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--warmup", type=int, default=200, help="unique messages sent first, untimed (checked like the others)"
@@ -677,26 +679,31 @@ def parse_args() -> argparse.Namespace:
         parser.error("--no-filing goes with --worker-stopped")
     if args.large < 0 or args.per_entry < 1:
         parser.error("--large must not be negative and --per-entry must be positive")
-    conf = gunicorn_conf()
-    args.worker_class = args.worker_class or conf.get("worker_class", "sync")
-    args.workers = args.workers or conf.get("workers", 1)
-    args.threads = args.threads or conf.get("threads", 1)
+    from helpdesk.serve import server_options
+
+    options = server_options()
+    args.workers = args.workers or options["workers"]
+    args.threads = args.threads or options["blocking_threads"]
     if min(args.requests, args.concurrency, args.workers, args.threads) < 1 or args.warmup < 0:
         parser.error("--requests, --concurrency, --workers and --threads must be positive, --warmup not negative")
     return args
 
 
-def gunicorn_conf() -> dict:
-    """The settings of gunicorn.conf.py (what production runs), read without its side effects."""
-    import runpy
-
-    saved = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = saved or "unused"  # the conf makes a folder only when unset
-    try:
-        return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    finally:
-        if saved is None:
-            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+def web_command(args: argparse.Namespace, port: int) -> tuple[list[str], str]:
+    """The web server's command line and a description of its setup."""
+    if args.server == "gunicorn":
+        binary = VENV_BIN / "gunicorn"
+        if not binary.exists():
+            fail("--server gunicorn needs gunicorn in .venv: .venv/bin/pip install gunicorn==27.0.1")
+        cmd = [str(binary), "helpdesk.wsgi:application", "--bind", f"{HOST}:{port}", "--workers", str(args.workers)]
+        cmd += ["--worker-class", "gthread", "--threads", str(args.threads), "--keep-alive", "5", "--timeout", "300"]
+        cmd += ["--access-logfile", "-", "--log-level", "warning"]
+        return cmd, f"gunicorn, {args.workers} gthread worker(s) x {args.threads} threads, keep-alive 5 s"
+    os.environ.update(
+        {"WEB_BIND": f"{HOST}:{port}", "WEB_CONCURRENCY": str(args.workers), "WEB_THREADS": str(args.threads)}
+    )
+    cmd = [sys.executable, "-m", "helpdesk.serve"]
+    return cmd, f"Granian (python -m helpdesk.serve), {args.workers} worker(s) x {args.threads} threads, keep-alive"
 
 
 # --- Large deliveries -------------------------------------------------------------------------------------------
@@ -800,32 +807,17 @@ def main_large(args: argparse.Namespace) -> int:
     flush_broker()
     port = free_port()
     body, keys = large_body(args.large, args.per_entry)
-    gunicorn = [
-        str(VENV_BIN / "gunicorn"),
-        "helpdesk.wsgi:application",
-        "--bind",
-        f"{HOST}:{port}",
-        "--workers",
-        str(args.workers),
-        "--worker-class",
-        args.worker_class,
-        "--threads",
-        str(args.threads),
-        "--timeout",
-        "300",
-        "--log-level",
-        "warning",
-    ]
+    logs = Path(tempfile.mkdtemp(prefix="bench-intake-large-"))
+    web_cmd, setup = web_command(args, port)
     celery = [str(VENV_BIN / "celery"), "-A", "helpdesk", "worker", "--concurrency", "2", "-l", "WARNING"]
     celery += ["-n", f"bench-intake-large-{os.getpid()}@%h"]
-    logs = Path(tempfile.mkdtemp(prefix="bench-intake-large-"))
     web = worker = None
     ok = False
     try:
         worker = start(celery, logs / "celery.log")
-        web = start(gunicorn, logs / "gunicorn.log")
-        wait_healthy(port, web, logs / "gunicorn.log")
-        # Warm-up, untimed: every gunicorn worker imports the adapters and opens its database connection.
+        web = start(web_cmd, logs / "web.log")
+        wait_healthy(port, web, logs / "web.log")
+        # Warm-up, untimed: every web worker imports the adapters and opens its database connection.
         warm, _ = large_body(2, 1)
         for _ in range(2 * args.workers):
             post_once(port, warm.replace(b"m_large_", b"m_warmup_"))
@@ -841,7 +833,7 @@ def main_large(args: argparse.Namespace) -> int:
             f"delivery            1 signed Meta POST of {args.large} messages, {args.per_entry} per entry, "
             f"{len(body) / 1e6:.2f} MB"
         )
-        print(f"gunicorn            {args.workers} {args.worker_class} worker(s); celery worker --concurrency 2")
+        print(f"web server          {setup}; celery worker --concurrency 2")
         print(f"answer              {status} {answer}")
         print(f"time to 200         {to_200:.2f} s   (target < {LARGE_TARGET_SECONDS:.0f} s; before: {LARGE_BEFORE})")
         print(
@@ -896,26 +888,6 @@ def main() -> int:
     port = free_port()
     plan = build_plan(args.requests, args.concurrency, args.seed, port, warmup=args.warmup)
 
-    setup = f"{args.workers} sync worker(s) (no keep-alive: one connection per request)"
-    gunicorn = [
-        str(VENV_BIN / "gunicorn"),
-        "helpdesk.wsgi:application",
-        "--bind",
-        f"{HOST}:{port}",
-        "--workers",
-        str(args.workers),
-        "--worker-class",
-        args.worker_class,
-        "--keep-alive",
-        "5",
-        "--worker-tmp-dir",
-        "/dev/shm" if Path("/dev/shm").is_dir() else tempfile.gettempdir(),
-        "--log-level",
-        "warning",
-    ]
-    if args.worker_class == "gthread":
-        gunicorn += ["--threads", str(args.threads)]
-        setup = f"{args.workers} gthread worker(s) x {args.threads} threads, keep-alive 5 s"
     celery = [str(VENV_BIN / "celery"), "-A", "helpdesk", "worker", "--concurrency", "2", "-l", "WARNING"]
     celery += ["-n", f"bench-intake-{os.getpid()}@%h"]
     if args.worker_nice is not None:
@@ -925,13 +897,14 @@ def main() -> int:
     worker_nice = int(os.environ["WORKER_NICE"]) if "WORKER_NICE" in os.environ else django_settings.WORKER_NICE
 
     logs = Path(tempfile.mkdtemp(prefix="bench-intake-"))
+    web_cmd, setup = web_command(args, port)
     web = worker = None
     ok = False
     try:
         if not args.worker_stopped:
             worker = start(celery, logs / "celery.log")
-        web = start(gunicorn, logs / "gunicorn.log")
-        wait_healthy(port, web, logs / "gunicorn.log")
+        web = start(web_cmd, logs / "web.log")
+        wait_healthy(port, web, logs / "web.log")
         if worker is not None and worker.poll() is not None:
             raise RuntimeError(f"celery worker exited with {worker.returncode}:\n{tail(logs / 'celery.log')}")
 
@@ -971,7 +944,7 @@ def main() -> int:
 
         during = "started after the load" if args.worker_stopped else "running during the load"
         during += f", WORKER_NICE {worker_nice}"
-        print(f"gunicorn            {setup}; celery worker --concurrency 2 ({during})")
+        print(f"web server          {setup}; celery worker --concurrency 2 ({during})")
         print(f"database            {DB_NAME} (synchronous_commit={db_info['synchronous_commit']}); broker {REDIS_URL}")
         print(
             f"requests            {args.requests} from {args.concurrency} concurrent HTTP/1.1 clients "
@@ -985,13 +958,13 @@ def main() -> int:
         print(f"load wall time      {wall:.2f} s (load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())})")
         opened = f"; {cpu.sessions} PostgreSQL sessions opened on {DB_NAME}" if cpu.sessions is not None else ""
         print(
-            f"CPU during the load {cpu.busy:.2f} of {os.cpu_count()} cores busy: bench {cpu.bench:.2f} (gunicorn, "
+            f"CPU during the load {cpu.busy:.2f} of {os.cpu_count()} cores busy: bench {cpu.bench:.2f} (web server, "
             f"celery, client, live PostgreSQL backends, Redis), exited processes {cpu.gone:.2f}{opened}, "
             f"other live processes {cpu.others:.2f}"
             + (f" ({cpu.others_top})   <- shared machine: figures are pessimistic" if cpu.others > 0.2 else "")
         )
         print(
-            f"gunicorn CPU        {cpu.web_seconds:.2f} s for {len(timed)} requests: "
+            f"web server CPU      {cpu.web_seconds:.2f} s for {len(timed)} requests: "
             f"{cpu.web_seconds / max(1, len(timed)) * 1000:.2f} ms per request (master and workers)"
         )
         print(f"accepted/s          {rate:.0f}   (target >= {TARGET_RATE:.0f})")

@@ -3,9 +3,9 @@
     .venv/bin/python bench/load.py [--seconds 120] [--webhook-threads 4] [--visitors 2] [--officers 2]
 
 The shape, all on this machine and all of its own (tests/faults/services.py): a private PostgreSQL cluster and
-redis-server on free ports, gunicorn (3 workers), a Celery worker (2 processes) and beat, the demo data
-(``load_demo``), and a local HTTP server standing in for Telegram's Bot API and Meta's Graph API (it answers
-as they document and counts every message it receives). Loopback only; bounded in time.
+redis-server on free ports, the web server (python -m helpdesk.serve, 3 workers), a Celery worker (2 processes)
+and beat, the demo data (``load_demo``), and a local HTTP server standing in for Telegram's Bot API and Meta's
+Graph API (it answers as they document and counts every message it receives). Loopback only; bounded in time.
 
 Traffic, for ``--seconds``: Telegram and Messenger webhooks to the four demo offices (10 % resent verbatim, as
 a platform retries), web-chat visitors opening a chat, writing and polling, officers loading the inbox,
@@ -309,19 +309,8 @@ def main() -> int:
         port = free_port()
         processes.append(
             AppProcess(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "helpdesk.wsgi:application",
-                    "-b",
-                    f"127.0.0.1:{port}",
-                    "-w",
-                    "3",
-                    "--timeout",
-                    "60",
-                ],
-                env,
+                [sys.executable, "-m", "helpdesk.serve"],
+                {**env, "WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "3"},
                 workdir / "web.log",
             )
         )

@@ -12,7 +12,7 @@ import re
 import uuid
 from contextvars import ContextVar
 
-# A request line as runserver and gunicorn log it: METHOD /path?query HTTP/x
+# A request line as runserver logs it (and any server logging the query string): METHOD /path?query HTTP/x
 _QUERY = re.compile(r"(\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) [^\s?\"]*)\?[^\s\"]*")
 _CREDENTIAL = re.compile(
     r"(?i)\b((?:hub\.)?(?:verify_token|access_token|crc_token|token|secret|password|api_key|signature|code)"

@@ -7,8 +7,8 @@
   the Celery queue's length (Redis broker), the last SLA sweep's duration.
 
 Refused (403) unless the request carries ``Authorization: Bearer <METRICS_TOKEN>`` or comes from one of
-``METRICS_ALLOWED_NETWORKS`` (default: none; nobody until one is set). Under gunicorn with several workers, set
-``PROMETHEUS_MULTIPROC_DIR`` (docker-compose does) so the counters of every worker are summed.
+``METRICS_ALLOWED_NETWORKS`` (default: none; nobody until one is set). With several web workers,
+``PROMETHEUS_MULTIPROC_DIR`` sums the counters of every worker (``python -m helpdesk.serve`` makes one).
 """
 
 import hmac

@@ -24,9 +24,11 @@ def test_compose_has_the_production_services_with_health_checks():
 def test_compose_commands_point_at_things_that_exist():
     services = compose()["services"]
     web = services["web"]["command"]
-    assert web[0] == "gunicorn"
-    module, attribute = web[1].split(":")
+    assert web == ["python", "-m", "helpdesk.serve"]
+    serve = importlib.import_module("helpdesk.serve")
+    module, attribute = serve.server_options()["target"].split(":")
     assert callable(getattr(importlib.import_module(module), attribute))
+    assert '"helpdesk.serve"' in (ROOT / "Dockerfile").read_text()
     for name, role in (("worker", "worker"), ("beat", "beat")):
         command = services[name]["command"]
         assert command[:3] == ["celery", "-A", "helpdesk"] and command[3] == role

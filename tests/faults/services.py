@@ -1,5 +1,5 @@
 """Private services for fault tests: a PostgreSQL cluster and a redis-server of the test's own, on free ports
-under a temporary folder, and the app's own processes (gunicorn, a Celery worker) pointed at them. Stopping
+under a temporary folder, and the app's own processes (the web server, a Celery worker) pointed at them. Stopping
 them never disturbs CI's shared PostgreSQL and Redis."""
 
 import os
@@ -141,7 +141,7 @@ class PrivateRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for(lambda: _answers(self.port), 20, "redis-server")
+        wait_for(lambda: port_answers(self.port), 20, "redis-server")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -149,7 +149,7 @@ class PrivateRedis:
             self.process.wait(10)
 
 
-def _answers(port: int) -> bool:
+def port_answers(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
             return True
@@ -191,7 +191,7 @@ def manage(env: dict, *args: str, timeout: float = 300) -> str:
 
 
 class AppProcess:
-    """One of the app's processes (gunicorn or a Celery worker), its output in a file for the assertion messages."""
+    """One of the app's processes (the web server or a Celery worker), its output in a file for the assertions."""
 
     def __init__(self, args: list[str], env: dict, log: Path):
         self.log = log
@@ -208,26 +208,16 @@ class AppProcess:
         return self.log.read_text(errors="replace")[-n:]
 
 
-def gunicorn(env: dict, log: Path) -> tuple[AppProcess, str]:
+def web_server(env: dict, log: Path) -> tuple[AppProcess, str]:
+    """The production web server (``python -m helpdesk.serve``: Granian, 2 workers) on a free loopback port."""
     port = free_port()
     process = AppProcess(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "helpdesk.wsgi:application",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "--timeout",
-            "60",
-        ],
-        env,
+        [sys.executable, "-m", "helpdesk.serve"],
+        {**env, "WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"},
         log,
     )
     base = f"http://127.0.0.1:{port}"
-    wait_for(lambda: _answers(port), 60, f"gunicorn ({process.tail()})")
+    wait_for(lambda: port_answers(port), 60, f"the web server ({process.tail()})")
     return process, base
 
 

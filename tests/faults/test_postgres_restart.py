@@ -3,7 +3,7 @@ JSON error and Retry-After (a status the platforms retry), /healthz says so; the
 themselves; nothing accepted before the restart is lost and everything sent again afterwards is filed once.
 
 Runs against a private PostgreSQL cluster and redis-server (tests/faults/services.py), with the production
-processes: gunicorn and a Celery worker, in their own processes."""
+processes: the web server and a Celery worker, in their own processes."""
 
 import json
 
@@ -19,10 +19,10 @@ from .services import (
     PrivateRedis,
     app_env,
     get,
-    gunicorn,
     postgres_available,
     prepare,
     wait_for,
+    web_server,
     worker,
 )
 
@@ -75,7 +75,7 @@ def shape(tmp_path):
     redis = PrivateRedis()
     env = app_env(pg.url, redis.url, CONN_MAX_AGE="60")
     prepare(env)
-    web, base = gunicorn(env, tmp_path / "web.log")
+    web, base = web_server(env, tmp_path / "web.log")
     filer = worker(env, tmp_path / "worker.log")
     yield pg, base, web, filer
     web.kill()

@@ -2,7 +2,7 @@
 lost): every request still answers 200 and is stored; once Redis is back, the worker and beat file everything
 and deliver every reply exactly once to the platform's stand-in, with nobody doing anything.
 
-Private PostgreSQL and redis-server (tests/faults/services.py); gunicorn, a Celery worker and beat in their own
+Private PostgreSQL and redis-server (tests/faults/services.py); the web server, a Celery worker and beat in their own
 processes; a local HTTP server speaking Telegram's Bot API stands in for Telegram."""
 
 import json
@@ -19,11 +19,11 @@ from .services import (
     PrivatePostgres,
     PrivateRedis,
     app_env,
-    gunicorn,
     postgres_available,
     prepare,
     query,
     wait_for,
+    web_server,
     worker,
 )
 from .services import beat as start_beat
@@ -92,7 +92,7 @@ def shape(tmp_path, telegram):
         VAR_DIR=str(tmp_path / "var"),
     )
     token = prepare(env, webchat=True)
-    web, base = gunicorn(env, tmp_path / "web.log")
+    web, base = web_server(env, tmp_path / "web.log")
     filer = worker(env, tmp_path / "worker.log")
     beat = start_beat(env, tmp_path)
     yield pg, redis, base, token, web, filer, beat

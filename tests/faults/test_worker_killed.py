@@ -3,7 +3,7 @@ lost): a new worker and beat finish the work; every event is filed once and none
 reaches the platform's stand-in, none is left queued, and a reply is sent twice at most when the kill lands
 between the platform's answer and our record of it (no platform takes an idempotency key).
 
-Private PostgreSQL and redis-server; gunicorn, Celery workers and beat in their own processes."""
+Private PostgreSQL and redis-server; the web server, Celery workers and beat in their own processes."""
 
 import json
 import re
@@ -21,11 +21,11 @@ from .services import (
     PrivatePostgres,
     PrivateRedis,
     app_env,
-    gunicorn,
     postgres_available,
     prepare,
     query,
     wait_for,
+    web_server,
     worker,
 )
 from .services import beat as start_beat
@@ -67,7 +67,7 @@ def shape(tmp_path, slow_telegram):
         VAR_DIR=str(tmp_path / "var"),
     )
     token = prepare(env)
-    web, base = gunicorn(env, tmp_path / "web.log")
+    web, base = web_server(env, tmp_path / "web.log")
     beat = start_beat(env, tmp_path)
     processes = [web, beat]
     yield pg, base, token, env, tmp_path, processes
