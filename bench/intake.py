@@ -623,6 +623,16 @@ def verify(plan: Plan, results: Results, logged_only: bool = False) -> dict:
     }
 
 
+def machine_speed() -> float:
+    """CPU seconds of a fixed pure-Python loop (10 million additions): this machine's speed at the moment, to read
+    the figures by (a shared machine's speed varies by half within an hour, and by three between days)."""
+    started = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.process_time() - started
+
+
 def percentile(sorted_values: list[float], p: float) -> float:
     if not sorted_values:
         return math.nan
@@ -896,6 +906,7 @@ def main() -> int:
 
     worker_nice = int(os.environ["WORKER_NICE"]) if "WORKER_NICE" in os.environ else django_settings.WORKER_NICE
 
+    speed = machine_speed()  # before anything of the bench runs
     logs = Path(tempfile.mkdtemp(prefix="bench-intake-"))
     web_cmd, setup = web_command(args, port)
     web = worker = None
@@ -955,6 +966,7 @@ def main() -> int:
             f"unique / duplicates {len(plan.keys)} unique messages (warm-up included) / "
             f"{plan.duplicates} duplicate requests sent"
         )
+        print(f"machine speed       {speed:.2f} s of CPU for a pure-Python loop of 10M additions before the run")
         print(f"load wall time      {wall:.2f} s (load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())})")
         opened = f"; {cpu.sessions} PostgreSQL sessions opened on {DB_NAME}" if cpu.sessions is not None else ""
         print(

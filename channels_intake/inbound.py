@@ -56,6 +56,12 @@ WAKE_TTL = 60
 # at once would file them twenty at a time, taking from the web the cores the webhooks need. The first message
 # after a quiet spell is filed at once; a drain run inline (eager tasks) never waits.
 DRAIN_LINGER = 0.2
+# A webhook that found the wake taken (a drain queued or running) trusts that for WAKE_TRUST seconds, measured
+# from before it asked: the webhooks after it in the same process skip the cache round trip (at a burst's rate,
+# nearly all of them). A drain, when it lets go of its wake, waits twice that before its last look, so an event
+# whose webhook trusted the wake is committed before that look and filed by it (see ``inbound_wake_trusted``).
+WAKE_TRUST = 0.05
+_wake_seen: dict[int, float] = {}  # slot -> until when this process trusts that slot's wake to be taken
 
 
 def inbound_events_store(
@@ -96,7 +102,7 @@ def inbound_events_store(
         cursor.execute(sql, params)
         created = [row[0] for row in cursor.fetchall()]
     if queue and created:  # one wake of the batch filer; a broker outage: the re-drive files them later
-        on_commit(inbound_wake, what="inbound_wake")
+        on_commit(inbound_wake_trusted, what="inbound_wake")
     return created
 
 
@@ -329,6 +335,44 @@ def inbound_wake(slot: int = 0) -> bool:
     return True
 
 
+def _monotonic() -> float:
+    return time.monotonic()
+
+
+def _eager() -> bool:
+    # The setting rather than the Celery app's conf: read at every webhook, and the conf's lookup costs more than
+    # the round trip it saves.
+    return bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False))
+
+
+def _trust_seconds() -> float:
+    return max(0.0, float(getattr(settings, "INBOUND_WAKE_TRUST", WAKE_TRUST)))
+
+
+def _wake_trust() -> float:
+    """The webhooks' trust: none when tasks run inline (eager), as a drain run inline is over before the webhook
+    answers."""
+    return 0.0 if _eager() else _trust_seconds()
+
+
+def inbound_wake_trusted(slot: int = 0) -> bool:
+    """``inbound_wake``, skipped while this process saw the wake taken less than WAKE_TRUST seconds ago (the
+    webhook's wake, after commit). Safe because a drain lets go of its wake, then waits twice WAKE_TRUST before
+    its last look (``inbound_drain``): a wake seen taken at t means its drain lets go after t, so it looks after
+    t + 2 x WAKE_TRUST, after the commit of any event whose webhook trusted that sight (before t + WAKE_TRUST).
+    True when a drain was queued."""
+    trust = _wake_trust()
+    if not trust:
+        return inbound_wake(slot)
+    asked = _monotonic()  # before asking: the trust never outlasts the sight by a reply's delay
+    if asked < _wake_seen.get(slot, 0.0):
+        return False
+    queued = inbound_wake(slot)
+    if not queued:
+        _wake_seen[slot] = asked + trust
+    return queued
+
+
 def _linger_seconds() -> float:
     return max(0.0, float(getattr(settings, "INBOUND_DRAIN_LINGER", DRAIN_LINGER)))
 
@@ -337,14 +381,16 @@ def _linger(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def inbound_drain(*, slot: int = 0, budget: float | None = None, linger: float = 0.0) -> int:
+def inbound_drain(*, slot: int = 0, budget: float | None = None, linger: float = 0.0, trust: float = 0.0) -> int:
     """File batches until nothing is pending (``inbound_events_file``), for at most ``budget`` seconds, then queue
     the next drain. A full batch wakes the drain of the next slot, so each worker process files while a burst
     lasts. Releases the wake on the way out and looks once more, so an event logged while it stopped is never
     left to the re-drive. While its batches are full (a burst), the deliveries of the acknowledgements it writes
     wait until a batch is not, or until it stops, HOLD_SECONDS at most (``outbox.deliveries_held``): the cores
     file first. ``linger``: seconds to wait after a batch that was not full before claiming again (the worker's
-    drain: DRAIN_LINGER). Returns how many events it went through."""
+    drain: DRAIN_LINGER). ``trust``: the WAKE_TRUST of the webhooks that may wake it; after letting go of its wake
+    it waits twice that before its last look (``inbound_wake_trusted``). Returns how many events it went
+    through."""
     budget = DRAIN_SECONDS if budget is None else budget
     started = time.monotonic()
     total = 0
@@ -361,6 +407,8 @@ def inbound_drain(*, slot: int = 0, budget: float | None = None, linger: float =
                     inbound_wake(slot + 1)
                 if done == 0:
                     cache.delete(key)
+                    if trust:
+                        _linger(2 * trust)
                     done = inbound_events_file()
                     total += done
                     if done == 0:
@@ -537,8 +585,10 @@ def process_inbound_batch(event_ids: list[int]) -> int:
 @shared_task(name="channels_intake.file_inbound", bind=True, **WHILE_DATABASE_DOWN)
 def file_inbound(self, slot: int = 0) -> int:
     """Drain the inbound log in batches (``inbound_drain``), woken by ``inbound_wake``; run inline (eager), it
-    never lingers."""
-    return inbound_drain(slot=slot, linger=0.0 if self.request.is_eager else _linger_seconds())
+    never lingers (and no webhook trusts a wake)."""
+    if self.request.is_eager:
+        return inbound_drain(slot=slot)
+    return inbound_drain(slot=slot, linger=_linger_seconds(), trust=_trust_seconds())
 
 
 @shared_task(name="channels_intake.split_delivery", **WHILE_DATABASE_DOWN)

@@ -213,6 +213,9 @@ INBOUND_FILERS = env.int("INBOUND_FILERS", default=2)
 # Seconds a worker's drain waits after a batch that was not full before it claims again (a stream's next
 # messages are filed together; channels_intake.inbound.DRAIN_LINGER). 0: claim again at once.
 INBOUND_DRAIN_LINGER = env.float("INBOUND_DRAIN_LINGER", default=0.2)
+# Seconds a web process trusts that the filer is awake once a webhook found it so (channels_intake.inbound
+# .WAKE_TRUST: the next webhooks skip the Redis round trip); a drain waits twice this before its last look.
+INBOUND_WAKE_TRUST = env.float("INBOUND_WAKE_TRUST", default=0.05)
 # /healthz answers 503 when the oldest inbound event waiting to be filed, or the oldest reply due for delivery,
 # has waited longer than this (a stalled worker or broker).
 HEALTH_STALL_SECONDS = env.int("HEALTH_STALL_SECONDS", default=600)

@@ -325,6 +325,92 @@ def test_a_drain_files_what_was_logged_while_it_let_go(world, monkeypatch):
     assert InboundEvent.objects.get(dedupe_key="late").status == InboundEvent.Status.PROCESSED
 
 
+class Clock:
+    def __init__(self, now: float = 100.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def trusting(monkeypatch, settings):
+    """Webhooks that trust a wake seen taken for 0.05 s, as in a worker's setup (not eager), on a clock of the
+    test's own; every cache round trip for the wake is counted."""
+    settings.INBOUND_WAKE_TRUST = 0.05
+    monkeypatch.setattr(inbound, "_eager", lambda: False)
+    monkeypatch.setattr(inbound, "_wake_seen", {})
+    clock = Clock()
+    monkeypatch.setattr(inbound, "_monotonic", clock)
+    asked, queued = [], []
+    real_add = inbound.cache.add
+    monkeypatch.setattr(inbound.cache, "add", lambda key, *a, **k: asked.append(key) or real_add(key, *a, **k))
+    monkeypatch.setattr(inbound.file_inbound, "delay", lambda slot: queued.append(slot))
+    return clock, asked, queued
+
+
+def test_webhooks_trust_a_wake_seen_taken_for_a_moment_then_ask_again(trusting, db):
+    clock, asked, queued = trusting
+    assert inbound._wake_trust() == 0.05
+    inbound.cache.add(inbound.WAKE_KEY % 0, 1)  # a drain holds the wake
+    asked.clear()
+    assert inbound.inbound_wake_trusted() is False and len(asked) == 1
+    for step in range(49):  # a burst in this process: no round trip while the sight is trusted
+        clock.now = 100.0 + step / 1000
+        assert inbound.inbound_wake_trusted() is False
+    assert len(asked) == 1
+    clock.now = 100.05  # trusted no longer: asked again, seen taken again, trusted again from now
+    assert inbound.inbound_wake_trusted() is False and len(asked) == 2
+    inbound.cache.delete(inbound.WAKE_KEY % 0)  # the drain lets go
+    clock.now = 100.06
+    assert inbound.inbound_wake_trusted() is False and len(asked) == 2  # the drain's last look files this one
+    clock.now = 100.11
+    assert inbound.inbound_wake_trusted() is True and queued == [0]  # asked: free, so a drain is queued
+    clock.now = 100.12
+    assert inbound.inbound_wake_trusted() is False and len(asked) == 4  # a wake it queued itself is not trusted
+
+
+def test_an_eager_setup_asks_at_every_webhook(monkeypatch, settings, db):
+    settings.INBOUND_WAKE_TRUST = 0.05
+    assert inbound._eager() is True  # the test settings: tasks run inline
+    monkeypatch.setattr(inbound, "_eager", lambda: True)
+    assert inbound._wake_trust() == 0.0
+    monkeypatch.setattr(inbound, "_eager", lambda: False)
+    settings.INBOUND_WAKE_TRUST = 0
+    assert inbound._wake_trust() == 0.0
+
+
+def test_a_drain_letting_go_waits_twice_the_trust_and_files_what_a_trusting_webhook_logged(
+    world, trusting, monkeypatch
+):
+    """The race the trust must not lose: a webhook that saw the wake taken just before the drain let go logs an
+    event and skips the wake. The drain, having let go, waits twice the trust before its last look: the event
+    is committed by then, and filed."""
+    clock, asked, queued = trusting
+    account = world["accounts"]["telegram"]
+    inbound.cache.add(inbound.WAKE_KEY % 0, 1)
+    assert inbound.inbound_wake_trusted() is False  # the webhook process sees the wake taken at 100.0
+    waits = []
+
+    def linger(seconds: float) -> None:
+        waits.append(seconds)
+        assert inbound.cache.get(inbound.WAKE_KEY % 0) is None  # the wait comes after letting go
+        if len(waits) > 1:
+            return
+        clock.now = 100.04  # a webhook, still trusting its sight, logs an event and asks nobody
+        InboundEvent.objects.create(
+            account=account, dedupe_key="trusted", message=neutral("telegram", "t-1", "trusted", "Halo")
+        )
+        assert inbound.inbound_wake_trusted() is False
+
+    monkeypatch.setattr(inbound, "_linger", linger)
+    asked.clear()
+    assert inbound.inbound_drain(slot=0, trust=0.05) == 1
+    # Let go, waited, found the event (took the wake again), filed it; let go again and waited again.
+    assert waits == [0.1, 0.1] and queued == []
+    assert InboundEvent.objects.get(dedupe_key="trusted").status == InboundEvent.Status.PROCESSED
+
+
 @pytest.mark.django_db(transaction=True)
 def test_filers_at_once_share_the_log_keep_each_senders_order_and_open_one_inquiry_each(postgres, settings):
     settings.INBOUND_FILE_BATCH = 7
@@ -541,11 +627,12 @@ def test_a_drain_does_not_wait_when_nothing_was_pending_nor_when_told_not_to(wor
 
 def test_the_worker_task_lingers_and_an_eager_one_does_not(world, settings, monkeypatch):
     settings.INBOUND_DRAIN_LINGER = 0.3
+    settings.INBOUND_WAKE_TRUST = 0.04
     seen = []
     monkeypatch.setattr(inbound, "inbound_drain", lambda **kwargs: seen.append(kwargs) or 0)
     inbound.file_inbound.delay(0)  # the suite runs tasks eagerly: inline, in a request or a test
     inbound.file_inbound.run(1)  # what a worker runs (not eager)
-    assert seen == [{"slot": 0, "linger": 0.0}, {"slot": 1, "linger": 0.3}]
+    assert seen == [{"slot": 0}, {"slot": 1, "linger": 0.3, "trust": 0.04}]
 
 
 @time_machine.travel(MON_10 + timedelta(minutes=1), tick=False)
