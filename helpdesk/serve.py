@@ -4,7 +4,8 @@ Granian (a web server written in Rust) serves ``helpdesk.wsgi:application`` over
 worker process per core, each running the app in a pool of threads (most of a request's time is spent waiting on
 PostgreSQL and Redis). bench/intake.py on 2 cores, the same app and load, side by side with gunicorn's gthread
 workers (2 x 8 threads, the best gunicorn setup found there): gunicorn spent 0.71 ms of CPU a request on a
-trivial app against 0.14 for Granian, and the webhooks were answered 20-25 % faster for a quarter less web CPU.
+trivial app against 0.14 for Granian, and the webhooks were answered 24-54 % faster for a quarter to a third
+less web CPU.
 
 Settings (environment):
 
