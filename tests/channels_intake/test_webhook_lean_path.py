@@ -2,7 +2,6 @@
 queries as through the full middleware stack, whatever the outcome."""
 
 import json
-import time
 
 import psycopg2
 import pytest
@@ -128,8 +127,14 @@ def checked_connection(transactional_db):
     need_service(connection.vendor == "postgresql", "DATABASE_URL is not PostgreSQL")
     enabled = connection.health_check_enabled
     connection.health_check_enabled = True
-    yield connection
-    connection.health_check_enabled = enabled
+    try:
+        yield connection
+    finally:
+        connection.health_check_enabled = enabled
+        # A test that failed with its backend killed must not hand a dead connection to the flush and the tests
+        # after it.
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
 
 
 def _spy_is_usable(monkeypatch) -> list:
@@ -142,14 +147,19 @@ def _spy_is_usable(monkeypatch) -> list:
 def _terminate_backend() -> None:
     """Kill the backend of the test's kept connection from another session, as a PostgreSQL restart would."""
     pid = connection.connection.get_backend_pid()
-    with psycopg2.connect(**connection.get_connection_params()) as other, other.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-        for _ in range(100):
+    other = psycopg2.connect(**connection.get_connection_params())
+    # Autocommit: within one transaction PostgreSQL answers pg_stat_activity from the snapshot of its first
+    # look, so a backend seen alive once would be seen alive to the end.
+    other.autocommit = True
+    try:
+        with other.cursor() as cursor:
+            # The timeout (PostgreSQL 14+) makes it wait until the backend has exited.
+            cursor.execute("SELECT pg_terminate_backend(%s, 10000)", [pid])
+            assert cursor.fetchone()[0], "the backend did not go away"
             cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
-            if cursor.fetchone()[0] == 0:
-                return
-            time.sleep(0.05)
-    raise AssertionError("the backend did not go away")
+            assert cursor.fetchone()[0] == 0, "the backend did not go away"
+    finally:
+        other.close()
 
 
 def test_a_webhook_on_a_kept_connection_sends_no_select_1(client, accounts, checked_connection, monkeypatch):  # noqa: F811
