@@ -94,6 +94,17 @@ def webhook(request, kind: str, slug: str):
         return JsonResponse({"status": "kept_for_review"})
 
     intake = services.inbound_delivery_store(account=account, body=body, messages=list(parsed.messages))
+    answer = delivery_answer(intake, parsed)
+    if intake.kept_for_review is not None:
+        # Some messages cannot be filed (an id longer than we store): the body waits for an admin; the rest is in.
+        _log_kept(kind, slug, intake.kept_for_review.pk, "unstorable")
+        answer["status"] = "kept_for_review"
+    log_delivery(kind, slug, intake, parsed)
+    return JsonResponse(answer)
+
+
+def delivery_answer(intake: services.DeliveryIntake, parsed) -> dict:
+    """The 200's body for a delivery logged (also helpdesk.webhook_wsgi's, byte for byte)."""
     answer = {
         "status": "ok",
         "accepted": len(intake.accepted),
@@ -103,10 +114,10 @@ def webhook(request, kind: str, slug: str):
     if intake.queued:
         # A large delivery: stored whole in one INSERT, split into events by the worker.
         answer["queued"] = intake.queued
-    if intake.kept_for_review is not None:
-        # Some messages cannot be filed (an id longer than we store): the body waits for an admin; the rest is in.
-        _log_kept(kind, slug, intake.kept_for_review.pk, "unstorable")
-        answer["status"] = "kept_for_review"
+    return answer
+
+
+def log_delivery(kind: str, slug: str, intake: services.DeliveryIntake, parsed) -> None:
     # No text, no sender: what was received, for which account, and the events it became (the request id on the
     # line follows them into the worker).
     logger.info(
@@ -119,7 +130,6 @@ def webhook(request, kind: str, slug: str):
         intake.duplicates,
         len(parsed.ignored),
     )
-    return JsonResponse(answer)
 
 
 def _log_kept(kind: str, slug: str, event_id: int, code: str) -> None:

@@ -38,6 +38,7 @@ def server(tmp_path_factory):
         {**env, "WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "WEB_THREADS": "3"},
         folder / "web.log",
     )
+    process.env = env  # for the tests' own manage.py calls on the same database
     wait_for(lambda: port_answers(port), 60, f"the web server\n{process.tail()}")
     yield process, port
     process.kill(signal.SIGTERM)
@@ -181,3 +182,76 @@ def test_the_defaults(monkeypatch):
     assert options["interface"] == "wsgi" and options["http"] == "1" and options["log_access"] is True
     monkeypatch.setenv("WEB_ACCESS_LOG", "0")
     assert serve.server_options()["log_access"] is False
+
+
+TELEGRAM_SECRET = "serve-telegram-s3cret"
+
+
+def _telegram(update_id: int, *, host: str = "127.0.0.1", token: str = TELEGRAM_SECRET, chunked: bool = False) -> bytes:
+    import json
+
+    message = {
+        "message_id": update_id,
+        "date": 1767225600,
+        "chat": {"id": 4242, "type": "private"},
+        "from": {"id": 4242, "is_bot": False, "first_name": "Serve"},
+        "text": "Kapan paket saya keluar?",
+    }
+    body = json.dumps({"update_id": update_id, "message": message})
+    head = (
+        f"POST /intake/telegram/serve-bot/webhook/ HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        f"X-Telegram-Bot-Api-Secret-Token: {token}\r\n"
+    )
+    if chunked:
+        return (head + f"Transfer-Encoding: chunked\r\n\r\n{len(body):x}\r\n{body}\r\n0\r\n\r\n").encode()
+    return (head + f"Content-Length: {len(body)}\r\n\r\n{body}").encode()
+
+
+def _answers(data: bytes) -> list[tuple[int, bytes, dict]]:
+    out, rest = [], data
+    while b"\r\n\r\n" in rest:
+        head, rest = rest.split(b"\r\n\r\n", 1)
+        lines = head.split(b"\r\n")
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(b":") for line in lines[1:])}
+        length = int(headers.get(b"content-length", b"0"))
+        out.append((int(lines[0].split(b" ")[1]), rest[:length], headers))
+        rest = rest[length:]
+    return out
+
+
+def test_signed_webhooks_through_the_real_server_are_logged_once_with_the_apps_headers(server):
+    """The usual delivery is answered before Django builds a request (helpdesk.webhook_wsgi); the same body again,
+    a chunked one (no Content-Length: Django reads it) and a forged one are answered by Django as before."""
+    import json
+
+    process, port = server
+    env = {**process.env}
+    manage(
+        env,
+        "shell",
+        "-c",
+        "from offices.services import office_create; from offices.models import Typology; "
+        "from channels_intake.accounts import channel_account_create; "
+        "t, _ = Typology.objects.get_or_create(name='Serve', defaults={'officer_limit': 2}); "
+        "o = office_create(code='990077', name='KPPBC Serve', typology=t, timezone='Asia/Jakarta'); "
+        f"channel_account_create(office=o, kind='telegram', slug='serve-bot', secret='{TELEGRAM_SECRET}')",
+    )
+    raw = _telegram(880_000_001) + _telegram(880_000_001) + _telegram(880_000_002, chunked=True)
+    raw += _telegram(880_000_003, token="forged")
+    answers = _answers(_exchange(port, raw, reads=4))
+    assert [status for status, _body, _headers in answers] == [200, 200, 200, 403], answers
+    bodies = [json.loads(body) for _status, body, _headers in answers]
+    assert bodies[0] == {"status": "ok", "accepted": 1, "duplicates": 0, "ignored": 0}
+    assert bodies[1] == {"status": "ok", "accepted": 0, "duplicates": 1, "ignored": 0}
+    assert bodies[2]["accepted"] == 1 and bodies[3]["error"]["code"] == "bad_signature"
+    for _status, _body, headers in answers:
+        assert headers[b"content-type"] == b"application/json" and headers[b"x-request-id"]
+        assert headers[b"x-content-type-options"] == b"nosniff" and headers[b"x-frame-options"] == b"DENY"
+    stored = manage(
+        env,
+        "shell",
+        "-c",
+        "from channels_intake.models import InboundEvent; "
+        "print(sorted(InboundEvent.objects.filter(account__slug='serve-bot').values_list('dedupe_key', flat=True)))",
+    )
+    assert stored.strip().splitlines()[-1] == "['880000001', '880000002']"
