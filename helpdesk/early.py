@@ -3,7 +3,9 @@
 - ``LivePollMiddleware``: the inbox's 4-second refresh that finds nothing new (hundreds of officers, nearly every
   poll a 304);
 - ``LeanWebhookMiddleware``: the platforms' webhook POSTs (thousands a minute at peak), which use no session,
-  user, CSRF token, message or template.
+  user, CSRF token, message or template. Under the production server the usual delivery does not get this far: it
+  is answered at the WSGI level (``helpdesk.webhook_wsgi``), with this module's ``finish`` and lazy health check;
+  what that shortcut hands to Django (a refusal, a body kept for review, a large delivery) comes here.
 
 Both sit in ``MIDDLEWARE`` right after the request guard: what is before them (request metrics, the request id,
 the security headers, the NUL and body-size guard) applies to them as to any request; what is after them
