@@ -198,14 +198,16 @@ def _with_lazy_health_check(view, request, *args, **kwargs):
 
 
 _MATCHES: dict[tuple, object] = {}
+_UNKNOWN = object()
 
 
 def _match(request, view_name: str):
     """The path's resolver match when it is ``view_name``'s, else None; remembered per path (both callers'
     paths are few: one webhook per channel account, one inbox), in a bounded table dropped when settings change."""
     key = (get_urlconf(), request.path_info, view_name)
-    if key in _MATCHES:
-        return _MATCHES[key]
+    known = _MATCHES.get(key, _UNKNOWN)  # one read: another thread may clear the table between two
+    if known is not _UNKNOWN:
+        return known
     try:
         match = resolve(request.path_info)
     except Resolver404:
@@ -257,23 +259,25 @@ _CSP: dict[str, list[tuple[str, str]]] = {}
 def _csp_headers(path: str) -> list[tuple[str, str]]:
     """django-csp's headers for an answer without a nonce or a per-view policy: the same for every such answer
     of a path, so built once (again when the settings change, in tests)."""
-    if path not in _CSP:
-        from csp.constants import HEADER, HEADER_REPORT_ONLY
-        from csp.utils import build_policy
+    known = _CSP.get(path)  # one read: another thread may clear the table between two
+    if known is not None:
+        return known
+    from csp.constants import HEADER, HEADER_REPORT_ONLY
+    from csp.utils import build_policy
 
-        headers = []
-        for header, setting, report_only in (
-            (HEADER, "CONTENT_SECURITY_POLICY", False),
-            (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", True),
-        ):
-            policy = build_policy(report_only=report_only)
-            prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES", None) or ()
-            if policy and not path.startswith(tuple(prefixes)):
-                headers.append((header, policy))
-        if len(_CSP) > 64:  # paths with ids in them: keep the memory bounded
-            _CSP.clear()
-        _CSP[path] = headers
-    return _CSP[path]
+    headers = []
+    for header, setting, report_only in (
+        (HEADER, "CONTENT_SECURITY_POLICY", False),
+        (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", True),
+    ):
+        policy = build_policy(report_only=report_only)
+        prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES", None) or ()
+        if policy and not path.startswith(tuple(prefixes)):
+            headers.append((header, policy))
+    if len(_CSP) > 64:  # paths with ids in them: keep the memory bounded
+        _CSP.clear()
+    _CSP[path] = headers
+    return headers
 
 
 def _settings_changed(**kwargs) -> None:

@@ -222,7 +222,8 @@ def _headers(path: str, secure: bool, language: str) -> list[tuple[str, str]]:
     """The headers the full stack gives a webhook's 200 on this path, scheme and language, but its Content-Length
     and X-Request-ID: made once by the same code on a JsonResponse, kept until the settings change."""
     key = (path, secure, language)
-    if key not in _HEADERS:
+    headers = _HEADERS.get(key)  # one read: another thread may clear the table between two
+    if headers is None:
         request = SimpleNamespace(path_info=path, path=path, is_secure=lambda: secure)
         response = finish(request, JsonResponse({}), language, session_accessed=False)
         response = _security(request, response)
@@ -230,7 +231,7 @@ def _headers(path: str, secure: bool, language: str) -> list[tuple[str, str]]:
         if len(_HEADERS) >= 512:  # one per account's webhook path: keep the memory bounded
             _HEADERS.clear()
         _HEADERS[key] = headers
-    return _HEADERS[key]
+    return headers
 
 
 _COUNTERS: dict[tuple[str, str], tuple] = {}
@@ -240,9 +241,11 @@ def _count(match, status: str, started: float) -> None:
     """``RequestMetricsMiddleware``'s count and latency, under the webhook's route."""
     route = match.route or match.view_name
     key = (route, status)
-    if key not in _COUNTERS:
-        _COUNTERS[key] = (REQUESTS.labels(route=route, method="POST", status=status), LATENCY.labels(route=route))
-    counter, latency = _COUNTERS[key]
+    pair = _COUNTERS.get(key)
+    if pair is None:
+        pair = (REQUESTS.labels(route=route, method="POST", status=status), LATENCY.labels(route=route))
+        _COUNTERS[key] = pair
+    counter, latency = pair
     counter.inc()
     latency.observe(time.perf_counter() - started)
 
