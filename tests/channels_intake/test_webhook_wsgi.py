@@ -324,3 +324,17 @@ def test_a_chunked_delivery_is_read_to_its_end_and_logged(db, accounts, django_c
     big = b"{" + b" " * (3 * 1024 * 1024) + b"}"
     assert call(_chunked(environ("telegram", big), big))[0] == 413
     assert InboundEvent.objects.count() == 1
+
+
+def test_a_body_above_the_usual_size_is_parsed_once_by_django(db, accounts, django_calls, monkeypatch):  # noqa: F811
+    from helpdesk import webhook_wsgi
+
+    adapter = adapters.get_adapter("meta")
+    parsed = []
+    real = adapter.parse
+    monkeypatch.setattr(adapter, "parse", lambda body: parsed.append(len(body)) or real(body))
+    payload = json.loads(_unique("meta", 40))
+    payload["padding"] = "x" * webhook_wsgi.USUAL_BODY_BYTES
+    status, _headers, body = call(environ("meta", json.dumps(payload).encode()))
+    assert status == 200 and json.loads(body)["accepted"] == 1
+    assert len(parsed) == 1 and django_calls
