@@ -32,6 +32,7 @@ from tickets.live import poll_state
 from .middleware import request_language
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+WEBHOOK_VIEW = "intake-webhook"  # the URL name of channels_intake.webhooks.webhook
 # AbstractBaseUser.get_session_auth_hash's salt: the check is the one django.contrib.auth.get_user makes.
 SESSION_HASH_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
 
@@ -83,7 +84,7 @@ class LivePollMiddleware:
         session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         if not session_key or settings.SESSION_SAVE_EVERY_REQUEST:  # the full stack would save the session
             return None
-        match = _match(request, "tickets:inbox")
+        match = route_match(request.path_info, "tickets:inbox")
         if match is None:
             return None
         data = _session_store()(session_key).load()
@@ -136,7 +137,7 @@ class LeanWebhookMiddleware:
             and not settings.DISALLOWED_USER_AGENTS  # CommonMiddleware's checks, skipped here, would refuse some
             and not settings.PREPEND_WWW
         ):
-            match = _match(request, "intake-webhook")
+            match = route_match(request.path_info, WEBHOOK_VIEW)
             if match is not None:
                 return self.answer(request, match)
         return self.get_response(request)
@@ -147,7 +148,7 @@ class LeanWebhookMiddleware:
         with translation.override(language):
             request.LANGUAGE_CODE = translation.get_language()
             try:
-                response = _with_lazy_health_check(match.func, request, *match.args, **match.kwargs)
+                response = with_lazy_health_check(lambda: match.func(request, *match.args, **match.kwargs))
             except Exception as exc:  # noqa: BLE001 - as the handler around each middleware would
                 response = response_for_exception(request, exc)
         return finish(request, response, language, session_accessed=False)
@@ -172,44 +173,45 @@ class _FirstStatement:
             raise
 
 
-def _with_lazy_health_check(view, request, *args, **kwargs):
-    """Run the webhook view without the ``SELECT 1`` that CONN_HEALTH_CHECKS sends before a request's first
-    statement on a kept connection (one round trip of the two a webhook costs): the first statement is the check.
-    If it fails because the kept connection is dead (PostgreSQL restarted since), nothing was done yet: the
-    connection is closed and the view runs once more on a new one, as Django's check would have had it. Any
-    other failure, or one after the first statement, goes up as before."""
+def with_lazy_health_check(run):
+    """Call ``run`` (the webhook view, or the WSGI-level shortcut's store) without the ``SELECT 1`` that
+    CONN_HEALTH_CHECKS sends before a request's first statement on a kept connection (one round trip of the two a
+    webhook costs): the first statement is the check. If it fails because the kept connection is dead (PostgreSQL
+    restarted since), nothing was done yet: the connection is closed and ``run`` is called once more on a new
+    one, as Django's check would have had it. Any other failure, or one after the first statement, goes up as
+    before."""
     from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 
     connection = connections[DEFAULT_DB_ALIAS]
     if connection.connection is None or not connection.health_check_enabled or connection.health_check_done:
-        return view(request, *args, **kwargs)  # a new connection, or no check to spare: as Django would
+        return run()  # a new connection, or no check to spare: as Django would
     connection.health_check_done = True
     first = _FirstStatement()
     try:
         with connection.execute_wrapper(first):
-            return view(request, *args, **kwargs)
+            return run()
     except (OperationalError, InterfaceError):
         # Retried only when nothing can have been written: no statement ran (a cursor refused on a connection
         # psycopg2 knows is closed) or the first one failed; and only when the connection is in fact dead.
         if first.count > 1 or (first.count == 1 and not first.first_failed) or connection.is_usable():
             raise
     connection.close()
-    return view(request, *args, **kwargs)
+    return run()
 
 
 _MATCHES: dict[tuple, object] = {}
 _UNKNOWN = object()
 
 
-def _match(request, view_name: str):
+def route_match(path_info: str, view_name: str):
     """The path's resolver match when it is ``view_name``'s, else None; remembered per path (both callers'
     paths are few: one webhook per channel account, one inbox), in a bounded table dropped when settings change."""
-    key = (get_urlconf(), request.path_info, view_name)
+    key = (get_urlconf(), path_info, view_name)
     known = _MATCHES.get(key, _UNKNOWN)  # one read: another thread may clear the table between two
     if known is not _UNKNOWN:
         return known
     try:
-        match = resolve(request.path_info)
+        match = resolve(path_info)
     except Resolver404:
         match = None
     if match is not None and match.view_name != view_name:

@@ -53,13 +53,12 @@ from channels_intake.adapters import PayloadError, get_adapter, webhook_kinds
 from channels_intake.webhooks import delivery_answer, log_delivery
 from common.logging import new_request_id, request_id_var
 
-from .early import _match, _with_lazy_health_check, finish
+from .early import WEBHOOK_VIEW, finish, route_match, with_lazy_health_check
 from .metrics import LATENCY, REQUESTS
 
 # The URL's two parts as the route's converters read them (str: no slash; slug: letters, digits, - and _); the
-# resolver is asked too (``_match``), so a path the URLconf does not route here is never answered here.
+# resolver is asked too (``route_match``), so a path the URLconf does not route here is never answered here.
 _PATH = re.compile(r"/intake/([^/]+)/([-a-zA-Z0-9_]+)/webhook/")
-ROUTE_VIEW = "intake-webhook"
 # A delivery of one message or a few is a few kilobytes; a larger body is most likely a batch above the large
 # delivery threshold (100 messages are about 26 kB from Meta), which the view stores whole: handed to Django before
 # it is parsed here, so it is parsed once.
@@ -143,7 +142,7 @@ def _answer(environ) -> tuple[str, list[tuple[str, str]], bytes] | None:
     secure = _is_secure(environ)
     if settings.SECURE_SSL_REDIRECT and not secure:
         return None  # SecurityMiddleware's redirect
-    match = _match(SimpleNamespace(path_info=path), ROUTE_VIEW)
+    match = route_match(path, WEBHOOK_VIEW)
     if match is None:
         return None
     kind, slug = found.groups()
@@ -184,8 +183,8 @@ def _deliver(environ, match, kind, slug, path, secure):
         return None  # stored whole, or kept for review, by the view
     language = settings.LANGUAGE_CODE  # request_language without a cookie, outside /api/
     try:
-        intake = _with_lazy_health_check(
-            lambda _request: services.inbound_delivery_store(account=account, body=body, messages=messages), None
+        intake = with_lazy_health_check(
+            lambda: services.inbound_delivery_store(account=account, body=body, messages=messages)
         )
     except Exception as exc:  # noqa: BLE001 - answered as the full stack answers it, not run again
         return _failure(environ, match, exc, language)
