@@ -22,7 +22,7 @@ from common.logging import request_id_var
 from .adapters import InboundMessage, get_adapter
 from .adapters.base import storable_text
 from .models import ChannelAccount, InboundDelivery, InboundEvent
-from .outbox import HOLD_SECONDS, deliveries_held
+from .outbox import HOLD_SECONDS, deliveries_held, deliveries_queue_now
 from .retrying import DATABASE_DOWN, WHILE_DATABASE_DOWN
 from .workflow import InboundItem, current_workflow
 
@@ -322,13 +322,17 @@ def _file_items(items: list[InboundItem]) -> None:
             _reset(token)
 
 
-def inbound_wake(slot: int = 0) -> bool:
+def inbound_wake(slot: int = 0, held: tuple[list[int], float | None] | None = None) -> bool:
     """Queue a drain of the inbound log unless one for ``slot`` is queued or running already (after commit:
-    ``inbound_events_store``). A broker outage is logged; the re-drive files the events later. True when queued."""
+    ``inbound_events_store``). A broker outage is logged; the re-drive files the events later. True when queued.
+    ``held``: outbox entries whose delivery the new drain goes on holding, and since when (``inbound_drain``)."""
     if not cache.add(WAKE_KEY % slot, 1, timeout=WAKE_TTL):
         return False
     try:
-        file_inbound.delay(slot)
+        if held and held[0]:
+            file_inbound.delay(slot, held=held[0], held_since=held[1])
+        else:
+            file_inbound.delay(slot)
     except Exception:
         cache.delete(WAKE_KEY % slot)
         raise
@@ -381,22 +385,31 @@ def _linger(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def inbound_drain(*, slot: int = 0, budget: float | None = None, linger: float = 0.0, trust: float = 0.0) -> int:
+def inbound_drain(
+    *,
+    slot: int = 0,
+    budget: float | None = None,
+    linger: float = 0.0,
+    trust: float = 0.0,
+    held_ids: list[int] | None = None,
+    held_since: float | None = None,
+) -> int:
     """File batches until nothing is pending (``inbound_events_file``), for at most ``budget`` seconds, then queue
     the next drain. A full batch wakes the drain of the next slot, so each worker process files while a burst
     lasts. Releases the wake on the way out and looks once more, so an event logged while it stopped is never
     left to the re-drive. While its batches are full (a burst), the deliveries of the acknowledgements it writes
     wait until a batch is not, or until it stops, HOLD_SECONDS at most (``outbox.deliveries_held``): the cores
-    file first. ``linger``: seconds to wait after a batch that was not full before claiming again (the worker's
-    drain: DRAIN_LINGER). ``trust``: the WAKE_TRUST of the webhooks that may wake it; after letting go of its wake
-    it waits twice that before its last look (``inbound_wake_trusted``). Returns how many events it went
-    through."""
+    file first. A drain whose budget ends amid full batches hands them to the next drain of its slot
+    (``held_ids``, held since ``held_since``, wall-clock seconds), which goes on holding them. ``linger``: seconds
+    to wait after a batch that was not full before claiming again (the worker's drain: DRAIN_LINGER). ``trust``:
+    the WAKE_TRUST of the webhooks that may wake it; after letting go of its wake it waits twice that before its
+    last look (``inbound_wake_trusted``). Returns how many events it went through."""
     budget = DRAIN_SECONDS if budget is None else budget
     started = time.monotonic()
     total = 0
     key = WAKE_KEY % slot
     try:
-        with deliveries_held() as held:
+        with deliveries_held(held_ids, held_since) as held:
             while True:
                 done, claimed = _file_next_batch(limit=_file_batch_size(), received_before=None)
                 total += done
@@ -417,7 +430,9 @@ def inbound_drain(*, slot: int = 0, budget: float | None = None, linger: float =
                         return total  # another drain of this slot took over
                 if time.monotonic() - started >= budget:
                     cache.delete(key)
-                    inbound_wake(slot)
+                    handed = held.hand_over() if full and held.ids else None  # the burst goes on
+                    if not inbound_wake(slot, handed) and handed:
+                        deliveries_queue_now(handed[0])  # a webhook's wake came first: its drain does not know of them
                     return total
                 cache.touch(key, WAKE_TTL)
                 if linger and done and not full:
@@ -583,12 +598,14 @@ def process_inbound_batch(event_ids: list[int]) -> int:
 
 
 @shared_task(name="channels_intake.file_inbound", bind=True, **WHILE_DATABASE_DOWN)
-def file_inbound(self, slot: int = 0) -> int:
+def file_inbound(self, slot: int = 0, held: list[int] | None = None, held_since: float | None = None) -> int:
     """Drain the inbound log in batches (``inbound_drain``), woken by ``inbound_wake``; run inline (eager), it
-    never lingers (and no webhook trusts a wake)."""
+    never lingers (and no webhook trusts a wake). ``held``, ``held_since``: outbox entries an earlier drain of the
+    slot was holding, and since when."""
+    handed = {"held_ids": held, "held_since": held_since} if held else {}
     if self.request.is_eager:
-        return inbound_drain(slot=slot)
-    return inbound_drain(slot=slot, linger=_linger_seconds(), trust=_trust_seconds())
+        return inbound_drain(slot=slot, **handed)
+    return inbound_drain(slot=slot, linger=_linger_seconds(), trust=_trust_seconds(), **handed)
 
 
 @shared_task(name="channels_intake.split_delivery", **WHILE_DATABASE_DOWN)

@@ -313,35 +313,44 @@ _holding: ContextVar["HeldDeliveries | None"] = ContextVar("outbox_holding", def
 
 
 class HeldDeliveries:
-    """The committed entries whose delivery waits until ``release`` (``deliveries_held``)."""
+    """The committed entries whose delivery waits until ``release`` (``deliveries_held``), or until the drain that
+    takes over from this one releases them (``hand_over``)."""
 
-    def __init__(self) -> None:
-        self.ids: list[int] = []
-        self.since: float | None = None
+    def __init__(self, ids: list[int] | None = None, since: float | None = None) -> None:
+        self.ids: list[int] = list(ids or ())
+        self.since: float | None = since if self.ids else None  # wall clock: a hand-over may cross processes
         self.closed = False
 
     def add(self, ids: list[int]) -> None:
         """Hold committed entries; once the hold is over (an outer transaction committed after it), queue them."""
         if self.closed:
-            _queue_now(ids)
+            deliveries_queue_now(ids)
             return
         if self.since is None:
-            self.since = time.monotonic()
+            self.since = time.time()
         self.ids.extend(ids)
 
     def age(self) -> float:
         """Seconds since the oldest entry held (0 when none is)."""
-        return 0.0 if self.since is None else time.monotonic() - self.since
+        return 0.0 if self.since is None else max(0.0, time.time() - self.since)
 
     def release(self) -> int:
         """Queue the held entries, DELIVERY_BATCH per task; a broker outage leaves them to the outbox's re-drive
         (they are committed). Returns how many were released."""
         ids, self.ids, self.since = self.ids, [], None
-        _queue_now(ids)
+        deliveries_queue_now(ids)
         return len(ids)
 
+    def hand_over(self) -> tuple[list[int], float | None]:
+        """The held entries and since when, for the next drain to go on holding (a burst outlasting one drain's
+        budget); this hold no longer releases them. Should the next drain never run, they are committed and the
+        outbox's re-drive sends them."""
+        handed = (self.ids, self.since)
+        self.ids, self.since = [], None
+        return handed
 
-def _queue_now(outbound_ids: list[int]) -> None:
+
+def deliveries_queue_now(outbound_ids: list[int]) -> None:
     """Queue committed entries, DELIVERY_BATCH per task; a broker outage leaves them to the outbox's re-drive."""
     for first in range(0, len(outbound_ids), DELIVERY_BATCH):
         chunk = outbound_ids[first : first + DELIVERY_BATCH]
@@ -352,10 +361,11 @@ def _queue_now(outbound_ids: list[int]) -> None:
 
 
 @contextmanager
-def deliveries_held() -> Iterator[HeldDeliveries]:
+def deliveries_held(ids: list[int] | None = None, since: float | None = None) -> Iterator[HeldDeliveries]:
     """Inside, ``deliveries_queue`` holds the entries it is given (once their transaction commits) instead of
-    queueing them; they are released on the way out, or earlier by the caller (``HeldDeliveries.release``)."""
-    held = HeldDeliveries()
+    queueing them; they are released on the way out, or earlier by the caller (``HeldDeliveries.release``).
+    ``ids`` and ``since``: entries an earlier drain handed over (``HeldDeliveries.hand_over``), held from then."""
+    held = HeldDeliveries(ids, since)
     token = _holding.set(held)
     try:
         yield held
@@ -372,7 +382,7 @@ def deliveries_queue(outbound_ids: list[int]) -> None:
     if held is not None:
         on_commit(lambda: held.add(outbound_ids), what="held outbox deliveries")
     else:
-        on_commit(lambda: _queue_now(outbound_ids), what="outbox deliveries")
+        on_commit(lambda: deliveries_queue_now(outbound_ids), what="outbox deliveries")
 
 
 @shared_task(name="channels_intake.deliver_outbound_many", **WHILE_DATABASE_DOWN)
