@@ -239,6 +239,7 @@ def _search(term: str, *, viewer_id: int | None = None) -> tuple[Q | RawSQL, Raw
             | Q(requester__display_name__icontains=term)
             | Q(
                 pk__in=Message.objects.filter(text__icontains=term)
+                .exclude(kind=Message.Kind.SYSTEM)
                 .filter(Q(withheld_from__isnull=True) | ~Q(withheld_from_id=viewer_id))
                 .values("inquiry_id")
             )
@@ -252,7 +253,10 @@ def _search(term: str, *, viewer_id: int | None = None) -> tuple[Q | RawSQL, Raw
     # (the trigram index of its text); PostgreSQL combines the two indexes when both are asked.
     texts = (["search @@ to_tsquery('simple', %s)"] if tsquery else []) + ["UPPER(text) LIKE %s"] * len(identifiers)
     text_params = ([tsquery] if tsquery else []) + [f"%{_like(value)}%" for value in identifiers]
-    messages = f"SELECT inquiry_id FROM tickets_message WHERE {' AND '.join(texts)} "  # noqa: S608 - placeholders only
+    # The automatic messages (acknowledgement, survey question: the same sentences in every thread) are left out,
+    # as the indexes leave them out (migration 0020).
+    system = "kind <> 'system' AND "
+    messages = f"SELECT inquiry_id FROM tickets_message WHERE {system}{' AND '.join(texts)} "  # noqa: S608
     name = "to_tsvector('simple'::regconfig, COALESCE(display_name, '')) @@ to_tsquery('simple', %s)"
     named = f"SELECT id FROM tickets_requester WHERE {name}"  # noqa: S608 - constant SQL, placeholders only
     identified = "SELECT requester_id FROM tickets_requesterreference WHERE value = ANY(%s)"

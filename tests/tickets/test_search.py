@@ -142,3 +142,28 @@ def test_a_search_page_reads_its_rows_and_total_in_two_statements(logged_in, acc
     listing = [q["sql"] for q in captured.captured_queries if 'FROM "tickets_inquiry"' in q["sql"]]
     # the officer's own count ("mine"), the page's ids with the total, the page's 25 rows: no separate COUNT(*)
     assert len(listing) == 3 and sum("OVER ()" in sql for sql in listing) == 1
+
+
+# --- The automatic messages stay out ---------------------------------------------------------------------------------
+def test_the_acknowledgements_words_find_nothing(officer, account):
+    """The acknowledgement and the survey question are the same sentences in every thread: left out of the
+    search (and of its indexes on PostgreSQL), an officer's search for one of their words finds only what
+    requesters and officers wrote."""
+    inquiry = receive(account, "Halo", sender="a")
+    factories.MessageFactory(
+        inquiry=inquiry,
+        direction="outbound",
+        kind="system",
+        text="Pesan Anda kami terima. Layanan ini gratis. Privasi: PGD-040300-2026-00077",
+    )
+    other = receive(account, "Apakah layanan ini gratis?", sender="b")
+    assert found(officer, "gratis") == [other.pk]
+    assert found(officer, "PGD-040300-2026-00077") == []
+
+
+def test_the_identifier_index_is_used(postgres, officer, account):
+    receive(account, "Nomor register PGD-040300-2026-00012", sender="a")
+    query = selectors.inquiry_list(user=officer, queue="open", q="PGD-040300-2026-00012")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    assert "message_text_trgm" in query.explain()
