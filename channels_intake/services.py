@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from common.aftercommit import task_on_commit
+from common.bulk import bulk_insert
 from common.logging import request_id_var
 
 from .adapters import InboundMessage, ReplyWindow, get_adapter
@@ -224,7 +225,7 @@ def outbox_enqueue_many(entries: list[OutboxEntry]) -> list[OutboundMessage]:
     if not entries:
         return []
     now = timezone.now()
-    rows = OutboundMessage.objects.bulk_create(
+    rows = bulk_insert(
         [
             OutboundMessage(
                 account=entry.account,

@@ -22,6 +22,7 @@ from django.db.models import Q
 
 from audit.models import AuditEvent
 from channels_intake.workflow import InboundItem
+from common.bulk import bulk_insert, bulk_set
 from common.logging import request_id_var
 from offices.selectors import office_calendar
 from sla import services as sla_services
@@ -134,7 +135,7 @@ def _requesters_lock(senders: dict[tuple[int, str], "_Sender"]) -> None:
         if (requester.display_name, requester.reply_from_id) != before:
             changed.append(requester)
     if changed:
-        Requester.objects.bulk_update(changed, ["display_name", "reply_from_id"])
+        bulk_set(changed, ["display_name", "reply_from_id"])
 
 
 def _surveyed(requester_ids: list[int], received_at) -> set[int]:
@@ -208,7 +209,7 @@ def _inquiries_open(office, fast: dict) -> tuple[list[Inquiry], object, object]:
         sender.inquiry = inquiry
         sender.created = True
         new.append(inquiry)
-    Inquiry.objects.bulk_create(new)
+    bulk_insert(new)
     return new, calendar, policy
 
 
@@ -252,8 +253,8 @@ def _messages_store(office, fast: dict, acknowledgements: dict[int, Message]) ->
             inquiry.last_message_at = inquiry.last_inbound_at = sender.items[-1].received_at
             touched.append(inquiry)
     if touched:
-        Inquiry.objects.bulk_update(touched, ["last_message_at", "last_inbound_at"])
-    Message.objects.bulk_create(rows)
+        bulk_set(touched, ["last_message_at", "last_inbound_at"])
+    bulk_insert(rows)
     if references:
         RequesterReference.objects.bulk_create(references, ignore_conflicts=True)
     position = iter(stored_of)
@@ -272,4 +273,4 @@ def _messages_store(office, fast: dict, acknowledgements: dict[int, Message]) ->
                     changes={"message": stored.pk, "channel": item.message.channel, "new_inquiry": created},
                 )
             )
-    AuditEvent.objects.bulk_create(audits)
+    bulk_insert(audits)
