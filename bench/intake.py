@@ -74,6 +74,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench._benchdb import machine_speed  # noqa: E402 - after the path
+
 HOST = "127.0.0.1"
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 # INTAKE_BENCH_DB / INTAKE_BENCH_REDIS_URL: another bench database (its name must contain "bench") or Redis
@@ -621,16 +623,6 @@ def verify(plan: Plan, results: Results, logged_only: bool = False) -> dict:
         "events": events,
         "messages": messages,
     }
-
-
-def machine_speed() -> float:
-    """CPU seconds of a fixed pure-Python loop (10 million additions): this machine's speed at the moment, to read
-    the figures by (a shared machine's speed varies by half within an hour, and by three between days)."""
-    started = time.process_time()
-    total = 0
-    for i in range(10_000_000):
-        total += i
-    return time.process_time() - started
 
 
 def percentile(sorted_values: list[float], p: float) -> float:

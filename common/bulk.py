@@ -72,9 +72,13 @@ def _value(field, plain: bool, value, connection):
     return field.get_db_prep_save(value, connection)
 
 
-def bulk_insert(objs: Sequence[models.Model], *, using: str = "default") -> list[models.Model]:
+def bulk_insert(
+    objs: Sequence[models.Model], *, ignore_conflicts: bool = False, using: str = "default"
+) -> list[models.Model]:
     """``bulk_create(objs)``: one ``INSERT … RETURNING id`` on PostgreSQL; the objects get their primary keys and
-    are saved (not adding, in ``using``), as ``bulk_create`` leaves them. All of one model, none saved yet."""
+    are saved (not adding, in ``using``), as ``bulk_create`` leaves them. All of one model, none saved yet.
+    ``ignore_conflicts``: ``bulk_create(objs, ignore_conflicts=True)``, ``ON CONFLICT DO NOTHING``; as there,
+    the objects get no primary key."""
     objs = list(objs)
     if not objs:
         return objs
@@ -82,7 +86,7 @@ def bulk_insert(objs: Sequence[models.Model], *, using: str = "default") -> list
     connection = connections[using]
     plan = _plan(model) if connection.vendor == "postgresql" else None
     if plan is None or any(type(obj) is not model or obj.pk is not None for obj in objs):
-        return model._default_manager.using(using).bulk_create(objs)
+        return model._default_manager.using(using).bulk_create(objs, ignore_conflicts=ignore_conflicts)
     table, columns = plan
     quote = connection.ops.quote_name
     params = []
@@ -94,10 +98,13 @@ def bulk_insert(objs: Sequence[models.Model], *, using: str = "default") -> list
     row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     sql = (
         f"INSERT INTO {quote(table)} ({', '.join(quote(column) for _f, column, _p, _s in columns)}) "  # noqa: S608 - names from the model
-        f"VALUES {', '.join([row] * len(objs))} RETURNING {quote(model._meta.pk.column)}"
+        f"VALUES {', '.join([row] * len(objs))} "
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if ignore_conflicts:
+            cursor.execute(sql + "ON CONFLICT DO NOTHING", params)
+            return objs
+        cursor.execute(sql + f"RETURNING {quote(model._meta.pk.column)}", params)
         ids = [pk for (pk,) in cursor.fetchall()]
     for obj, pk in zip(objs, ids, strict=True):  # PostgreSQL returns the rows of a VALUES list in its order
         obj.pk = pk

@@ -120,3 +120,14 @@ def test_a_set_stores_what_bulk_update_stores(account, django_assert_num_queries
     assert stored(OutboundMessage, [o.pk for o in second], leave) == expected
     untouched = OutboundMessage.objects.get(pk=second[0].pk)
     assert untouched.recipient_id == "chat-4" and untouched.attempts == 0  # only the named fields
+
+
+def test_an_insert_ignoring_conflicts_leaves_the_existing_row_alone(account):
+    from tickets.models import Requester
+
+    kept = Requester.objects.create(account=account, external_id="chat-1", display_name="Budi")
+    rows = [Requester(account=account, external_id=f"chat-{n}", display_name=f"Baru {n}") for n in range(3)]
+    bulk_insert(rows, ignore_conflicts=True)  # chat-1 is there already
+    names = dict(Requester.objects.filter(account=account).values_list("external_id", "display_name"))
+    assert names == {"chat-0": "Baru 0", "chat-1": "Budi", "chat-2": "Baru 2"}
+    assert Requester.objects.get(pk=kept.pk).display_name == "Budi"

@@ -31,7 +31,7 @@ from . import live
 from .acknowledgement import acknowledgements_prepare
 from .attachments import FETCH_KINDS
 from .inquiries import _preview, inbound_message, inbound_message_receive, officers_by_load
-from .models import OPEN_STATUSES, Inquiry, Message, Requester, RequesterReference
+from .models import OPEN_STATUSES, Inquiry, Message, Requester
 from .references import references_found
 from .requesters import language_of
 from .selectors import cached_calendars
@@ -115,7 +115,7 @@ def _requesters_lock(senders: dict[tuple[int, str], "_Sender"]) -> None:
                 language=language_of(first.language),
             )
         )
-    Requester.objects.bulk_create(new, ignore_conflicts=True)
+    bulk_insert(new, ignore_conflicts=True)
     by_account: dict[int, list[str]] = defaultdict(list)
     for account_id, sender_id in senders:
         by_account[account_id].append(sender_id)
@@ -256,7 +256,7 @@ def _messages_store(office, fast: dict, acknowledgements: dict[int, Message]) ->
         bulk_set(touched, ["last_message_at", "last_inbound_at"])
     bulk_insert(rows)
     if references:
-        RequesterReference.objects.bulk_create(references, ignore_conflicts=True)
+        bulk_insert(references, ignore_conflicts=True)
     position = iter(stored_of)
     for sender in fast.values():
         for index, item in enumerate(sender.items):
