@@ -40,12 +40,15 @@ PLAIN_PRE_SAVE = (Field.pre_save, DateField.pre_save, DateTimeField.pre_save)
 @lru_cache(maxsize=64)
 def _plan(model: type[models.Model]) -> tuple | None:
     """(table, [(field, column, plain, pre_save)]) for an INSERT of ``model``'s new rows; None when the fast path
-    does not apply (a parent model, a primary key the database does not generate, a database default)."""
+    does not apply (a parent model, a primary key the database does not generate, a database default, a
+    value read back)."""
     opts = model._meta
     if opts.parents or not isinstance(opts.pk, models.AutoField):
         return None
     if any(field.db_default is not models.NOT_PROVIDED for field in opts.concrete_fields):
         return None  # DEFAULT in the statement: bulk_create writes it
+    if any(field.db_returning and not field.primary_key for field in opts.concrete_fields):
+        return None  # values the database computes and bulk_create reads back
     columns = []
     for field in opts.concrete_fields:
         if field.primary_key or field.generated:
