@@ -53,9 +53,7 @@ def _plan(model: type[models.Model]) -> tuple | None:
     for field in opts.concrete_fields:
         if field.primary_key or field.generated:
             continue
-        plain = type(field) in PLAIN_FIELDS
-        if isinstance(field, models.ForeignKey):
-            plain = plain and isinstance(field.target_field, models.AutoField | models.IntegerField)
+        plain = _plain(field)
         pre_save = (
             getattr(field, "auto_now", False)
             or getattr(field, "auto_now_add", False)
@@ -63,6 +61,15 @@ def _plan(model: type[models.Model]) -> tuple | None:
         )
         columns.append((field, field.column, plain, pre_save))
     return opts.db_table, columns
+
+
+def _plain(field) -> bool:
+    """Whether the field's plain values go to the driver unprepared (PLAIN_FIELDS; a foreign key to an integer)."""
+    if type(field) not in PLAIN_FIELDS:
+        return False
+    return not isinstance(field, models.ForeignKey) or isinstance(
+        field.target_field, models.AutoField | models.IntegerField
+    )
 
 
 def _value(field, plain: bool, value, connection):
@@ -128,14 +135,15 @@ def bulk_set(objs: Sequence[models.Model], fields: Sequence[str], *, using: str 
         return model._default_manager.using(using).bulk_update(objs, fields)
     opts = model._meta
     targets = [opts.get_field(name) for name in fields]
+    plain = [_plain(field) for field in targets]
     quote = connection.ops.quote_name
     casts = [opts.pk.db_type(connection)] + [field.db_type(connection) for field in targets]
     row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
     params = []
     for obj in objs:
         params.append(obj.pk)
-        for field in targets:
-            params.append(_value(field, type(field) in PLAIN_FIELDS, getattr(obj, field.attname), connection))
+        for field, is_plain in zip(targets, plain, strict=True):
+            params.append(_value(field, is_plain, getattr(obj, field.attname), connection))
     names = ["pk", *(f"v{n}" for n in range(len(targets)))]
     assignments = ", ".join(f"{quote(field.column)} = v.{name}" for field, name in zip(targets, names[1:], strict=True))
     table = quote(opts.db_table)
