@@ -406,6 +406,7 @@ class CpuShare:
     others_top: str
     gone: float  # processes that exited meanwhile (short-lived PostgreSQL backends, other sessions) and kernel
     sessions: int | None  # PostgreSQL sessions opened on the bench database
+    parts: dict[str, float] = field(default_factory=dict)  # CPU seconds by part: web, worker, PostgreSQL, ...
 
 
 def _tree(procs: dict, root: int) -> set[int]:
@@ -418,7 +419,12 @@ def _tree(procs: dict, root: int) -> set[int]:
 
 
 def cpu_share(
-    before: tuple, after: tuple, roots: list[int], sessions_before: int | None, web: int | None = None
+    before: tuple,
+    after: tuple,
+    roots: list[int],
+    sessions_before: int | None,
+    web: int | None = None,
+    worker: int | None = None,
 ) -> CpuShare:
     busy0, total0, procs0 = before
     busy1, total1, procs1 = after
@@ -438,9 +444,20 @@ def cpu_share(
     busy = (busy1 - busy0) / span
     top = ", ".join(f"{name} {ticks / span:.2f}" for name, ticks in used.most_common(3) if ticks > 0.02 * span)
     opened = sessions - sessions_before if sessions is not None and sessions_before is not None else None
-    web_ticks = sum(procs1[pid][1] - procs0.get(pid, (0, 0, ""))[1] for pid in _tree(procs1, web)) if web else 0
-    web_seconds = web_ticks / (os.sysconf("SC_CLK_TCK") or 100)
-    return CpuShare(busy, bench, others, web_seconds, top, max(0.0, busy - bench - others), opened)
+    hertz = os.sysconf("SC_CLK_TCK") or 100
+
+    def seconds(pids: set[int]) -> float:
+        return sum(procs1[pid][1] - procs0.get(pid, (0, 0, ""))[1] for pid in pids if pid in procs1) / hertz
+
+    web_seconds = seconds(_tree(procs1, web)) if web else 0.0
+    parts = {"web": web_seconds}
+    if worker:
+        parts["worker"] = seconds(_tree(procs1, worker))
+    parts["PostgreSQL"] = seconds(backends)
+    parts["client"] = seconds({os.getpid()})
+    parts["Redis"] = seconds({pid for pid, p in procs1.items() if p[2] == "redis-server"})
+    gone = max(0.0, busy - bench - others)
+    return CpuShare(busy, bench, others, web_seconds, top, gone, opened, parts)
 
 
 # --- Load ------------------------------------------------------------------------------------------------------
@@ -922,7 +939,9 @@ def main() -> int:
         asyncio.run(run_load(plan, range(plan.warmup, n), results, *load))
         wall = time.perf_counter() - started
         roots = [os.getpid(), web.pid] + ([worker.pid] if worker is not None else [])
-        cpu = cpu_share(cpu_before, cpu_snapshot(), roots, sessions_before, web=web.pid)
+        cpu = cpu_share(
+            cpu_before, cpu_snapshot(), roots, sessions_before, web=web.pid, worker=worker.pid if worker else None
+        )
         timed = range(plan.warmup, n)
         if worker is None and not args.no_filing:  # --worker-stopped: the load is over; now the worker files
             worker = start(celery, logs / "celery.log")
@@ -970,6 +989,12 @@ def main() -> int:
         print(
             f"web server CPU      {cpu.web_seconds:.2f} s for {len(timed)} requests: "
             f"{cpu.web_seconds / max(1, len(timed)) * 1000:.2f} ms per request (master and workers)"
+        )
+        per = max(1, len(timed)) / 1000  # CPU seconds -> ms per request
+        split = ", ".join(f"{name} {secs / per:.2f}" for name, secs in cpu.parts.items())
+        print(
+            f"CPU a request       {split} ms (sum {sum(cpu.parts.values()) / per:.2f}; "
+            f"{1000 * os.cpu_count() / TARGET_RATE:.2f} ms of the {os.cpu_count()} cores at {TARGET_RATE:.0f}/s)"
         )
         print(f"accepted/s          {rate:.0f}   (target >= {TARGET_RATE:.0f})")
         print(
