@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from sla.calendar import WorkingCalendar
 
@@ -69,6 +70,12 @@ class SlaPolicy:
                 raise ValueError(f"SlaPolicy.{name} must be a non-negative integer, got {value!r}")
         # Accept any real number (e.g. a Decimal from a database field) and store it as a float.
         object.__setattr__(self, "at_risk_ratio", _ratio(self.at_risk_ratio, "SlaPolicy.at_risk_ratio"))
+        # compute_deadlines' arguments in microseconds, once (the policy is immutable).
+        object.__setattr__(
+            self,
+            "_instants_args",
+            (self.late_window_minutes * _MINUTE_US, self.response_minutes * _MINUTE_US, self.resolution_working_days),
+        )
 
     def deadlines(self, calendar: WorkingCalendar, received_at: datetime) -> Deadlines:
         return compute_deadlines(calendar, received_at, self)
@@ -84,8 +91,10 @@ class SlaPolicy:
         return abandon_at(calendar, waiting_since, self)
 
 
-@dataclass(frozen=True)
-class Deadlines:
+class Deadlines(NamedTuple):
+    """What compute_deadlines returns (immutable; a named tuple: built in half the time of a frozen dataclass,
+    and built once for every inquiry filed)."""
+
     effective_start: datetime
     late_arrival: bool
     response_due: datetime
@@ -119,13 +128,7 @@ def compute_deadlines(calendar: WorkingCalendar, received_at: datetime, policy: 
     :func:`is_late_arrival`, ``working_date_of``, ``nth_working_date_after``, ``end_of_day`` and
     ``add_working_time`` (the tests check both ways agree).
     """
-    start, late, response_due, resolution_due = calendar._deadline_instants(
-        received_at,
-        policy.late_window_minutes * _MINUTE_US,
-        policy.response_minutes * _MINUTE_US,
-        policy.resolution_working_days,
-    )
-    return Deadlines(start, late, response_due, resolution_due)
+    return Deadlines._make(calendar._deadline_instants(received_at, *policy._instants_args))
 
 
 def at_risk_at(calendar: WorkingCalendar, effective_start: datetime, due: datetime, ratio: float) -> datetime:

@@ -454,3 +454,17 @@ def test_abandon_after_three_working_days(office):
     assert abandon_at(office, at(MON, 10, 0)) == at(THU, 16, 0)
     assert abandon_at(office, at(FRI, 18, 0)) == at(NEXT_WED + timedelta(days=1), 16, 0)
     assert SlaPolicy(abandon_after_working_days=1).abandon_moment(office, at(THU, 12)) == at(FRI, 16, 30)
+
+
+def test_a_policy_copied_with_other_windows_computes_with_them(office):
+    """The policy keeps its windows in microseconds for compute_deadlines: a copy made with `replace` (as the
+    office's policy is derived from the default) must compute with its own windows, not the original's."""
+    from dataclasses import replace
+
+    policy = replace(SlaPolicy(), response_minutes=30, late_window_minutes=60, resolution_working_days=1)
+    d = deadlines(office, at(MON, 9, 0), policy)
+    assert d == Deadlines(at(MON, 9, 0), False, at(MON, 9, 30), at(TUE, 16, 0))
+    assert deadlines(office, at(MON, 15, 0), policy).late_arrival is True  # 60 min before 16:00
+    assert deadlines(office, at(MON, 14, 59), policy).late_arrival is False
+    with pytest.raises(AttributeError):
+        d.response_due = at(MON, 10, 0)  # the result is immutable
