@@ -19,6 +19,22 @@ def topics_offered():
     return Topic.objects.filter(is_active=True).order_by("position", "name")
 
 
+def topics_of_box(inquiry_id: int) -> list[Topic]:
+    """The offered topics and the inquiry's (an inactive one it keeps), in the admins' order, each with
+    ``on_inquiry``: whether the inquiry has it. One statement, written out: the ORM's union of the two with an
+    Exists annotation took a millisecond to compile on every conversation page, five times the query's run."""
+    topic, through = Topic._meta.db_table, Inquiry.topics.through._meta.db_table
+    sql = (
+        f"SELECT t.*, EXISTS(SELECT 1 FROM {through} x WHERE x.inquiry_id = %s AND x.topic_id = t.id) AS on_inquiry "  # noqa: S608 - table names from the models, values as parameters
+        f"FROM {topic} t WHERE t.is_active OR t.id IN (SELECT topic_id FROM {through} WHERE inquiry_id = %s) "
+        "ORDER BY t.position, t.name, t.id"
+    )
+    topics = list(Topic.objects.raw(sql, [inquiry_id, inquiry_id]))
+    for item in topics:
+        item.on_inquiry = bool(item.on_inquiry)
+    return topics
+
+
 @transaction.atomic
 def inquiry_topics_set(*, inquiry: Inquiry, topics, by) -> list[Topic]:
     """Make `topics` (active ones) the inquiry's topics, keeping any inactive topic it already has.

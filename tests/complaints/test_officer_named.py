@@ -6,6 +6,7 @@
    file is checked, and what was written is removed when a later step fails and the transaction rolls back.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -50,6 +51,40 @@ def test_the_form_offers_the_office_s_staff_but_not_oneself_nor_other_offices(wo
         assert f'<option value="{colleague.pk}">' in form
     assert f'<option value="{world.officer.pk}">' not in form
     assert f'<option value="{outsider.pk}">' not in form
+
+
+def test_the_form_names_colleagues_by_name_with_their_role_and_leaves_out_those_who_left(world):
+    """The page draws the list from the office's staff it has read anyway: the same people, in the same order
+    (first name, last name, user name) and with their role, as office_colleagues gives."""
+    from complaints.selectors import office_colleagues
+
+    gone = factories.StaffFactory(office=world.office, user__username="sudah.pergi").user
+    gone.is_active = False
+    gone.save()
+    for user, first in ((world.colleague, "Zaenal"), (world.coordinator, "Ahmad"), (world.head, "Budi")):
+        user.first_name = first
+        user.save()
+    inquiry = inquiry_at(world.office)
+    page = officer_client(world).get(f"/inbox/{inquiry.pk}/").content.decode()
+    form = page.split('id="tc-about"')[1].split("</select>")[0]
+    offered = [int(value) for value in re.findall(r'<option value="(\d+)">', form)]
+    assert offered == [u.pk for u in office_colleagues(office=world.office, actor=world.officer)]
+    assert gone.pk not in offered and world.officer.pk not in offered
+    assert offered.index(world.coordinator.pk) < offered.index(world.head.pk) < offered.index(world.colleague.pk)
+    entry = form.split(f'<option value="{world.colleague.pk}">')[1].split("</option>")[0]
+    assert entry.startswith("Zaenal") and f"({world.colleague.staff.get_role_display()})" in entry
+
+
+def test_a_superuser_viewing_an_office_gets_its_colleagues(world):
+    """A viewer without a staff profile of the inquiry's office: the list is read for that office."""
+    admin = factories.UserFactory(username="super.admin", is_superuser=True, is_staff=True)
+    client = Client()
+    client.force_login(admin)
+    inquiry = inquiry_at(world.office)
+    page = client.get(f"/inbox/{inquiry.pk}/").content.decode()
+    form = page.split('id="to-complaint"')[1].split("</details>")[0]
+    for colleague in (world.colleague, world.coordinator, world.head, world.officer):
+        assert f'<option value="{colleague.pk}">' in form
 
 
 def test_a_complaint_about_a_colleague_is_hidden_from_them(world):

@@ -1,5 +1,7 @@
 """Topics (issue 13, point 3): officers of the inquiry's office tag them from the conversation page, audited."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -104,6 +106,29 @@ def test_inactive_topics_are_not_offered_and_cannot_be_added(client, officer, in
     # an inactive topic the inquiry already has stays when the officer saves the offered ones
     client.post(f"/inbox/{inquiry.pk}/topics/", {"topics": [topic("imei").pk]})
     assert set(inquiry.topics.values_list("slug", flat=True)) == {"penipuan", "imei"}
+
+
+def test_the_box_ticks_the_inquiry_s_topics_and_shows_a_retired_one_apart(client, office, officer, inquiry):
+    """What the box draws: every offered topic in the admins' order, ticked where the inquiry has it; an inactive
+    topic the inquiry keeps as a chip; another inquiry's topics neither ticked nor shown."""
+    retired = topic("penipuan")
+    inquiry_topics_set(inquiry=inquiry, topics=[topic("imei"), retired], by=officer)
+    other = factories.InquiryFactory(account=inquiry.account)
+    inquiry_topics_set(inquiry=other, topics=[topic("cukai")], by=officer)
+    Topic.objects.filter(pk=retired.pk).update(is_active=False)
+    client.force_login(officer)
+    box = client.get(f"/inbox/{inquiry.pk}/").content.decode().split('id="topics"')[1].split("</section>")[0]
+    ticked = re.findall(r'value="(\d+)" checked', box)
+    offered = re.findall(r'name="topics" value="(\d+)"', box)
+    assert ticked == [str(topic("imei").pk)]
+    expected = Topic.objects.filter(is_active=True).order_by("position", "name")
+    assert offered == [str(pk) for pk in expected.values_list("pk", flat=True)]
+    assert 'class="chip"' in box and "Penipuan" in box.split("</fieldset>")[1]
+    compliance = factories.StaffFactory(office=office, role=Role.COMPLIANCE).user
+    client.force_login(compliance)
+    box = client.get(f"/inbox/{inquiry.pk}/").content.decode().split('id="topics"')[1].split("</section>")[0]
+    chips = re.findall(r'<span class="chip">([^<]+)</span>', box)
+    assert chips == ["IMEI", "Penipuan"]  # the inquiry's, active or not, in the topics' order; not "Cukai"
 
 
 @pytest.mark.parametrize("value", ["abc", "99999", "1" * 30, "\u0661", ""])

@@ -316,7 +316,7 @@ def test_the_conversation_names_people_of_other_offices_in_a_fixed_number_of_que
     )
     client.force_login(officer)
     client.get(reverse("tickets:conversation", args=[inquiry.pk]))  # the office's calendar cached from here on
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(13):
         page = client.get(reverse("tickets:conversation", args=[inquiry.pk])).content.decode()
     for name in ("Rekan0 Jauh", "Rekan1 Jauh", "Rekan2 Jauh", "Seksi Kanwil", "Mohon arahan", "Apakah kena cukai?"):
         assert name in page

@@ -1,10 +1,8 @@
 from django import template
-from django.db.models import Exists, OuterRef
 from django.utils.translation import get_language
 
-from tickets.models import Inquiry
 from tickets.permissions import can_work_inquiry
-from tickets.topics import topics_offered
+from tickets.topics import topics_of_box
 
 register = template.Library()
 
@@ -18,14 +16,9 @@ def topic_label(topic) -> str:
 @register.simple_tag
 def topic_box(inquiry, user) -> dict:
     """What the topics box of a conversation shows: the offered topics with a tick for the inquiry's, and the
-    inquiry's inactive ones apart, in one query: the offered ones and the inquiry's, each marked whether the
-    inquiry has it (the offered ones are the active ones, `topics_offered`)."""
-    through = Inquiry.topics.through.objects.filter(inquiry_id=inquiry.pk)
-    topics = list(
-        (topics_offered() | topics_offered().model.objects.filter(pk__in=through.values("topic_id")))
-        .annotate(on_inquiry=Exists(through.filter(topic_id=OuterRef("pk"))))
-        .order_by("position", "name")
-    )
+    inquiry's inactive ones apart, in one query (`topics_of_box`: the offered ones and the inquiry's, each marked
+    whether the inquiry has it)."""
+    topics = topics_of_box(inquiry.pk)
     offered = [topic for topic in topics if topic.is_active]
     mine = [topic for topic in topics if topic.on_inquiry]
     return {

@@ -345,6 +345,7 @@ def conversation(request, pk: int):
             "earlier": earlier,
             "consultations": consultations,
             "colleagues": [p.user for p in staff if p.role in OFFICER_ROLES and p.user_id != request.user.pk],
+            "office_staff": staff,  # the complaint form names a colleague from it (complaint_colleagues)
             "units": units,
             "outcomes": [(value, label) for value, label in Inquiry.Outcome.choices if value],
         },
