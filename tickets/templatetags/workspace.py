@@ -1,7 +1,7 @@
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -72,3 +72,21 @@ def sla_badge(context, badge):
     """``{% sla_badge badge %}``: the badge, with the context's `tick` (the inbox rows') when there is one."""
     tick = context.get("tick")
     return sla_badge_html(badge, tick if isinstance(tick, int) else None)
+
+
+@register.filter
+def plain_select(bound_field) -> SafeString:
+    """A bound choice field's <select> as Django's Select widget draws it (the bound value's option selected,
+    the empty value's when there is none, aria-invalid on an error), in one format call instead of a template
+    per option: the inbox's filters drew three selects of some 25 options on every page and refresh."""
+    value = bound_field.value()
+    chosen = "" if value is None else str(value)
+    selected = mark_safe(" selected")  # noqa: S308 - a constant
+    choices = bound_field.field.choices
+    options = format_html_join(
+        "\n  ", '<option value="{}"{}>{}</option>', ((k, selected if str(k) == chosen else "", v) for k, v in choices)
+    )
+    invalid = mark_safe(' aria-invalid="true"') if bound_field.errors else ""  # noqa: S308 - a constant
+    return format_html(
+        '<select name="{}" id="{}"{}>\n  {}\n</select>', bound_field.html_name, bound_field.auto_id, invalid, options
+    )
