@@ -112,6 +112,11 @@ OFFICE_CODE = "990001"
 DUPLICATE_SHARE = 0.10
 TARGET_RATE = 1000.0
 TARGET_P99_MS = 50.0
+TARGET_BACKLOG_S = 10.0  # the backlog filed within this long after the load, when the worker files during it
+# Issue 17's table, measured on this machine: this path before the work, the peer, and the physical limit.
+BEFORE = "297 accepted/s, p99 122 ms, the backlog filed 67 s after the load"
+PEER = "django-helpdesk 2.6.1's public ticket creation, 8 clients: 138/s"
+CEILING = "PostgreSQL single-row INSERT … ON CONFLICT DO NOTHING of a webhook-sized row, 8 clients: 10,719 commits/s"
 # Truncated on every run (CASCADE also empties whatever references them); offices are kept and reused.
 CLEAN_APPS = ("channels_intake", "tickets", "sla", "audit")
 
@@ -1035,8 +1040,17 @@ def main() -> int:
             )
         if checks["stray"]:
             print(f"stray               {checks['stray']} stored messages that were never sent")
-        met = rate >= TARGET_RATE and p99 < TARGET_P99_MS
-        print(f"target              {'met' if met else 'MISSED'}")
+        print(f"before / peer       before this work: {BEFORE}; {PEER}")
+        print(f"physical limit      {CEILING}")
+        # The backlog's deadline applies when the worker files during the load (else it starts after it).
+        gate_backlog = not (args.worker_stopped or args.no_filing)
+        backlog_ok = not gate_backlog or (not by_status.get("pending") and drained <= TARGET_BACKLOG_S)
+        lossless = checks["lost"] == 0 and checks["duplicated"] == 0
+        met = rate >= TARGET_RATE and p99 < TARGET_P99_MS and lossless and backlog_ok
+        wanted = f">= {TARGET_RATE:.0f}/s, p99 < {TARGET_P99_MS:.0f} ms, lost 0, duplicated 0"
+        if gate_backlog:
+            wanted += f", backlog filed <= {TARGET_BACKLOG_S:.0f} s after the load"
+        print(f"target              {'met' if met else 'MISSED'}   ({wanted})")
         ok = checks["lost"] == 0 and checks["duplicated"] == 0 and non200 == 0 and not results.errors
         return 0 if ok else 1
     finally:
