@@ -82,9 +82,17 @@ def test_a_killed_worker_loses_nothing_and_files_each_event_once(shape, slow_tel
     _server, sent = slow_telegram
     first = worker(env, tmp_path / "worker1.log")
     processes.append(first)
-    # Filing: 300 events posted while the worker files them; it is killed once 40 are filed, mid-stream.
+    # Filing: 300 events posted while the worker files them; it is killed once 40 are filed, mid-stream. The
+    # posts are paced (15 s in all): unpaced, they all arrived while the worker was still starting, it filed the
+    # whole backlog in one go, and the kill landed after the work instead of in it.
     answers: list[int] = []
-    poster = threading.Thread(target=lambda: answers.extend(webhook(base, n).status_code for n in range(300)))
+
+    def post_paced() -> None:
+        for n in range(300):
+            answers.append(webhook(base, n).status_code)
+            time.sleep(0.05)
+
+    poster = threading.Thread(target=post_paced)
     poster.start()
     processed = "SELECT count(*) FROM channels_intake_inboundevent WHERE status = 'processed'"
     wait_for(lambda: query(pg.url, processed)[0][0] >= 40, 120, "the first worker to file some events")
