@@ -19,8 +19,9 @@ bulk_create would take minutes of Python); a few hundred requesters have identit
 escalated inquiries have tickets. Then VACUUM (ANALYZE), as autovacuum would have done by the time of use.
 
 Measured in process with Django's test Client (no network, DEBUG off, plain static storage because no
-manifest is collected): an officer of the KPU is logged in with force_login and each page is requested
-``--warmup`` times untimed, then ``--requests`` times timed (perf_counter around client.get, SQL queries
+manifest is collected, the garbage collector tuned as each production web worker has it: helpdesk.runtime,
+``WEB_GC_TUNING=0`` for CPython's defaults): an officer of the KPU is logged in with force_login and each page is
+requested ``--warmup`` times untimed, then ``--requests`` times timed (perf_counter around client.get, SQL queries
 counted with CaptureQueriesContext, status 200 asserted): the inbox (`/inbox/`), its 4-second refresh
 (`?partial=1`), the at-risk and mine queues, a search by a word of the previews and by an identifier, and
 the conversation page of random inquiries of the office.
@@ -805,6 +806,12 @@ def main() -> int:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    from helpdesk.runtime import tune_gc
+
+    # The garbage collector as each production web worker has it (helpdesk.wsgi.served); WEB_GC_TUNING=0 compares.
+    tuned = tune_gc()
+    collector = "as the production web workers have it (helpdesk.runtime)" if tuned else "CPython's defaults"
+    print(f"  garbage collector: {collector}")
     print(f"  timing {args.requests} requests per page after {args.warmup} warm-up requests …")
     with override_settings(STORAGES=storages):
         for label, urls in pages:

@@ -14,7 +14,10 @@ Settings (environment):
 - ``WEB_THREADS`` (default: twice the cores plus one, Granian's own bound): threads per worker that run the app;
 - ``WEB_ACCESS_LOG`` (default 1): one line per request on standard output. It leaves out the query string and
   the referer: staff searches (a NIK typed in the inbox) and platform handshakes (Meta's ``hub.verify_token``,
-  X's ``crc_token``) travel in query strings.
+  X's ``crc_token``) travel in query strings;
+- ``WEB_GC_TUNING`` (default 1): each worker loads the app through ``helpdesk.wsgi.served``, which freezes the
+  objects the worker holds from its start and collects the youngest generation less often (``helpdesk.runtime``);
+  0 leaves the collector as CPython sets it.
 
 A worker that dies is started again. ``/metrics`` sums the counters of every worker through
 ``PROMETHEUS_MULTIPROC_DIR``: made here, before the workers start, as a new private folder unless it is set.
@@ -55,7 +58,8 @@ def server_options() -> dict:
     host, port = _bind()
     access_log = os.environ.get("WEB_ACCESS_LOG", "1").strip().lower() not in ("0", "false", "no", "off")
     return {
-        "target": "helpdesk.wsgi:application",
+        "target": "helpdesk.wsgi:served",  # a factory: each worker tunes its collector (helpdesk.runtime)
+        "factory": True,
         "address": host,
         "port": port,
         "interface": "wsgi",
