@@ -1051,7 +1051,7 @@ def main() -> int:
         if gate_backlog:
             wanted += f", backlog filed <= {TARGET_BACKLOG_S:.0f} s after the load"
         print(f"target              {'met' if met else 'MISSED'}   ({wanted})")
-        ok = checks["lost"] == 0 and checks["duplicated"] == 0 and non200 == 0 and not results.errors
+        ok = lossless and non200 == 0 and not results.errors
         return 0 if ok else 1
     finally:
         stop(web)

@@ -87,6 +87,9 @@ def readers(complaint: Complaint) -> list[AuditEvent]:
     )
 
 
+COLLEAGUE_ORDER = ("first_name", "last_name", "username")
+
+
 def office_colleagues(*, office, actor) -> QuerySet:
     """The staff of ``office`` an officer may name as the one a complaint is about (not themselves)."""
     return (
@@ -94,5 +97,12 @@ def office_colleagues(*, office, actor) -> QuerySet:
         .objects.filter(staff__office=office, is_active=True)
         .exclude(pk=getattr(actor, "pk", None))
         .select_related("staff")
-        .order_by("first_name", "last_name", "username")
+        .order_by(*COLLEAGUE_ORDER)
     )
+
+
+def office_colleagues_among(profiles, *, actor) -> list:
+    """``office_colleagues`` of the office of ``profiles`` (its staff profiles with their users, read already):
+    the same people in the same order, without a query."""
+    people = [p.user for p in profiles if p.user.is_active and p.user_id != getattr(actor, "pk", None)]
+    return sorted(people, key=lambda user: tuple(getattr(user, name) for name in COLLEAGUE_ORDER))

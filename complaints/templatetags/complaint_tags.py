@@ -5,7 +5,7 @@ from django.utils import formats, timezone
 
 from offices.selectors import zone_label
 
-from ..selectors import office_colleagues
+from ..selectors import office_colleagues, office_colleagues_among
 
 register = template.Library()
 
@@ -27,16 +27,10 @@ def person(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _name_order(user) -> tuple[str, str, str]:
-    return (user.first_name, user.last_name, user.username)
-
-
 @register.simple_tag
 def complaint_colleagues(inquiry, user, office_staff=None):
-    """The colleagues an officer may name when turning ``inquiry`` into a complaint: those of
-    ``office_colleagues``, from ``office_staff`` (staff profiles with their users) when the page has read the
-    inquiry's office's staff already, else in one query."""
+    """The colleagues an officer may name when turning ``inquiry`` into a complaint: from ``office_staff`` (staff
+    profiles with their users) when the page has read the inquiry's office's staff already, else in one query."""
     if office_staff and all(profile.office_id == inquiry.office_id for profile in office_staff):
-        people = (profile.user for profile in office_staff)
-        return sorted((u for u in people if u.is_active and u.pk != getattr(user, "pk", None)), key=_name_order)
+        return office_colleagues_among(office_staff, actor=user)
     return list(office_colleagues(office=inquiry.office, actor=user))
